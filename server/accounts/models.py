@@ -1,0 +1,104 @@
+"""Units (OPD and their bidang), users and web sessions."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import field_validator
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from server import clock
+from server.accounts.nip import InvalidNip, normalize_nip
+from server.models_base import UTCDateTime
+
+
+class Role(StrEnum):
+    admin = "admin"
+    leader = "leader"
+    staff = "staff"
+
+
+class UnitBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id")
+    population: int | None = Field(default=None, ge=1)
+
+
+class Unit(UnitBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class UnitCreate(UnitBase):
+    pass
+
+
+class UnitUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    parent_id: int | None = None
+    population: int | None = Field(default=None, ge=1)
+
+
+class UnitRead(UnitBase):
+    id: int
+
+
+class UserBase(SQLModel):
+    username: str = Field(min_length=3, max_length=64, regex=r"^[A-Za-z0-9._-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    nip: str = Field(max_length=18)
+    role: Role
+    unit_id: int = Field(foreign_key="unit.id")
+    supervisor_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class User(UserBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    nip: str = Field(unique=True, max_length=18)
+    email: str | None = Field(default=None, max_length=200)
+    password_hash: str | None = None
+    is_active: bool = True
+    locale: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=256)
+    email: str | None = Field(default=None, max_length=200)
+
+    @field_validator("nip", mode="before")
+    @classmethod
+    def _valid_nip(cls, value: object) -> str:
+        if not isinstance(value, str):
+            raise ValueError("NIP must be a string of 18 digits")
+        try:
+            return normalize_nip(value)
+        except InvalidNip as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class UserRead(UserBase):
+    id: int
+    is_active: bool = True
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored, so a leaked
+    database does not hand out sessions. Deleting the row is what logging out means."""
+
+    __tablename__ = "web_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AppSetting(SQLModel, table=True):
+    """Process-shared settings that must live in the database (e.g. the generated secret key)."""
+
+    __tablename__ = "app_setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str

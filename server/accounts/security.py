@@ -1,0 +1,55 @@
+"""Password hashing (argon2) and signed access tokens (JWT)."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from server import clock
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist keeps the response time the same,
+# so timing does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("pantau-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_access_token(user_id: int, secret: str, minutes: int) -> str:
+    issued = clock.now()
+    claims = {"sub": str(user_id), "iat": issued, "exp": issued + timedelta(minutes=minutes)}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def user_id_from_token(token: str, secret: str) -> int | None:
+    """The user id a valid, unexpired token names; None for anything else."""
+    try:
+        # Expiry is checked against Pantau's clock (not PyJWT's), so tests can move time.
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False}
+        )
+        if float(claims["exp"]) <= clock.now().timestamp():
+            return None
+        return int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, KeyError):
+        return None
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,168 @@
+"""Units, users, sign-in and web sessions."""
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import clock
+from server.accounts.models import Role, Unit, UnitCreate, UnitUpdate, User, UserCreate, WebSession
+from server.accounts.security import hash_password, new_token, token_digest, verify_password
+from server.errors import Conflict, Invalid, NotFound
+
+
+async def get_unit(session: AsyncSession, unit_id: int) -> Unit:
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("Unit not found")
+    return unit
+
+
+async def list_units(session: AsyncSession) -> list[Unit]:
+    return list((await session.scalars(select(Unit).order_by(Unit.id))).all())
+
+
+async def unit_parents(session: AsyncSession) -> dict[int, int | None]:
+    """The whole tree as child -> parent; units are few (hundreds), so one query beats recursion."""
+    rows = await session.execute(select(Unit.id, Unit.parent_id))
+    return {unit_id: parent_id for unit_id, parent_id in rows.all()}
+
+
+def ancestors_in(parents: dict[int, int | None], unit_id: int) -> list[int]:
+    """The unit itself and every unit above it, nearest first."""
+    chain: list[int] = []
+    current: int | None = unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def subtree_in(parents: dict[int, int | None], unit_id: int) -> set[int]:
+    """The unit and every unit below it."""
+    return {child for child in parents if unit_id in ancestors_in(parents, child)}
+
+
+async def unit_ancestors(session: AsyncSession, unit_id: int) -> list[int]:
+    return ancestors_in(await unit_parents(session), unit_id)
+
+
+async def unit_subtree(session: AsyncSession, unit_id: int) -> set[int]:
+    return subtree_in(await unit_parents(session), unit_id)
+
+
+async def create_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
+    if data.parent_id is not None and await session.get(Unit, data.parent_id) is None:
+        raise Invalid(f"Parent unit {data.parent_id} does not exist")
+    unit = Unit.model_validate(data)
+    session.add(unit)
+    await session.flush()
+    return unit
+
+
+async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) -> Unit:
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise Invalid("A unit needs a name")
+    if changes.get("parent_id") is not None:
+        parents = await unit_parents(session)
+        if changes["parent_id"] not in parents:
+            raise Invalid(f"Parent unit {changes['parent_id']} does not exist")
+        if unit.id in ancestors_in(parents, changes["parent_id"]):
+            raise Invalid("A unit cannot be placed under itself or one of its own sub-units")
+    for field, value in changes.items():
+        setattr(unit, field, value)
+    session.add(unit)
+    await session.flush()
+    return unit
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+async def create_user(session: AsyncSession, *, data: UserCreate) -> User:
+    if await session.get(Unit, data.unit_id) is None:
+        raise Invalid(f"Unit {data.unit_id} does not exist")
+    if data.supervisor_id is not None and await session.get(User, data.supervisor_id) is None:
+        raise Invalid(f"Supervisor {data.supervisor_id} does not exist")
+    if await session.scalar(select(User.id).where(User.username == data.username)) is not None:
+        raise Conflict(f"The username {data.username!r} is already taken")
+    if await session.scalar(select(User.id).where(User.nip == data.nip)) is not None:
+        raise Conflict(f"A user with NIP {data.nip} already exists")
+    user = User.model_validate(data, update={"password_hash": hash_password(data.password)})
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def authenticate(session: AsyncSession, *, username: str, password: str) -> User | None:
+    user = await session.scalar(select(User).where(User.username == username))
+    if not verify_password(password, user.password_hash if user else None):
+        return None
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+async def active_user(session: AsyncSession, user_id: int | None) -> User | None:
+    """The user behind a token or session, if they still exist and are not disabled."""
+    if user_id is None:
+        return None
+    user = await session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+async def start_web_session(session: AsyncSession, *, user: User, hours: int) -> tuple[str, WebSession]:
+    token = new_token()
+    started = clock.now()
+    record = WebSession(
+        token_hash=token_digest(token),
+        user_id=user.id,
+        csrf_token=new_token(),
+        created_at=started,
+        expires_at=started + timedelta(hours=hours),
+    )
+    session.add(record)
+    await session.flush()
+    return token, record
+
+
+async def find_web_session(session: AsyncSession, token: str | None) -> WebSession | None:
+    if not token:
+        return None
+    record = await session.get(WebSession, token_digest(token))
+    if record is None or record.expires_at <= clock.now():
+        return None
+    return record
+
+
+async def end_web_session(session: AsyncSession, token: str | None) -> None:
+    if token:
+        await session.execute(delete(WebSession).where(WebSession.token_hash == token_digest(token)))
+
+
+async def ensure_bootstrap_admin(session: AsyncSession, spec: str, unit_name: str = "BKPSDM") -> User | None:
+    """PANTAU_BOOTSTRAP_ADMIN=username:password creates that admin when the database has no user."""
+    if await session.scalar(select(User.id).limit(1)) is not None:
+        return None
+    username, _, password = spec.partition(":")
+    if not username or not password:
+        raise ValueError("PANTAU_BOOTSTRAP_ADMIN must be username:password")
+    unit = await session.scalar(select(Unit).order_by(Unit.id).limit(1))
+    if unit is None:
+        unit = await create_unit(session, data=UnitCreate(name=unit_name))
+    admin = User(
+        username=username,
+        name="Administrator",
+        nip="000000000000000000",
+        role=Role.admin,
+        unit_id=unit.id,
+        password_hash=hash_password(password),
+    )
+    session.add(admin)
+    await session.flush()
+    return admin

@@ -1,0 +1,84 @@
+"""create_app(): the process's runtime lives in the lifespan; routers come from each domain."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from server.accounts import routes as account_routes
+from server.accounts.service import ensure_bootstrap_admin
+from server.config import Settings, get_settings
+from server.errors import NotAuthenticated, PantauError, Unavailable
+from server.pages import routes as page_routes
+from server.pages.render import render_error
+from server.projects import routes as project_routes
+from server.realtime import routes as realtime_routes
+from server.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(("/api/", "/ws/", "/openapi", "/docs"))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.create(settings)
+        await runtime.start()
+        if settings.bootstrap_admin:
+            async with runtime.transaction() as session:
+                if await ensure_bootstrap_admin(session, settings.bootstrap_admin):
+                    log.info("created the bootstrap admin")
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Pantau API",
+        version="1",
+        description="Performance-based staff management for the regional government of Bukitintan.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(PantauError)
+    async def pantau_error(request: Request, exc: PantauError) -> Response:
+        if _wants_html(request):
+            if isinstance(exc, NotAuthenticated):
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                from urllib.parse import quote
+
+                return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            return render_error(request, exc.status_code, str(exc.detail))
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health(request: Request) -> dict[str, str]:
+        """For load balancers: 200 when this process can reach its database, 503 otherwise."""
+        runtime: Runtime = request.app.state.runtime
+        try:
+            async with runtime.sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise Unavailable() from exc
+        return {"status": "ok"}
+
+    app.include_router(account_routes.router)
+    app.include_router(project_routes.router)
+    app.include_router(realtime_routes.router)
+    app.include_router(page_routes.router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    return app

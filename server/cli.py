@@ -1,0 +1,123 @@
+"""The `pantau` command: serve, migrate, create-user."""
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+
+import uvicorn
+
+from server.config import get_settings
+
+# Boards: protocol-level pings every 20 s (API: at least every 30 s). Per-message compression is off:
+# board messages are small, and each compressed connection would hold its own zlib buffers.
+UVICORN_WEBSOCKET_OPTIONS = {
+    "ws": "websockets-sansio",
+    "ws_ping_interval": 20.0,
+    "ws_ping_timeout": 20.0,
+    "ws_per_message_deflate": False,
+}
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from server.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    if args.demo:
+        from server.demo import load_demo
+
+        logins = asyncio.run(load_demo(settings))
+        shown_host = "localhost" if args.host in ("0.0.0.0", "127.0.0.1") else args.host
+        print(f"\nPantau is running at http://{shown_host}:{args.port}/")
+        if logins:
+            print("Demo logins (username / password):")
+            for role, username, password in logins:
+                print(f"  {role:<28} {username} / {password}")
+        else:
+            print("The database already had data, so no demo data was loaded.")
+        print(flush=True)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=True,
+        **UVICORN_WEBSOCKET_OPTIONS,  # type: ignore[arg-type]
+    )
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    from server.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("Database is up to date.")
+
+
+def _create_user(args: argparse.Namespace) -> None:
+    from pydantic import ValidationError
+
+    from server.accounts.models import UserCreate
+    from server.accounts.service import create_user
+    from server.errors import PantauError
+    from server.migrate import upgrade
+    from server.runtime import Runtime
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    password = args.password or getpass.getpass("Password: ")
+    try:
+        data = UserCreate(
+            username=args.username, password=password, name=args.name, nip=args.nip,
+            role=args.role, unit_id=args.unit_id, supervisor_id=args.supervisor_id,
+        )
+    except ValidationError as exc:
+        sys.exit(f"Invalid user: {exc.errors()[0]['msg']}")
+
+    async def run() -> int:
+        runtime = Runtime.create(settings)
+        try:
+            async with runtime.transaction() as session:
+                user = await create_user(session, data=data)
+                return int(user.id)
+        finally:
+            await runtime.engine.dispose()
+
+    try:
+        user_id = asyncio.run(run())
+    except PantauError as exc:
+        sys.exit(f"Could not create the user: {exc.detail}")
+    print(f"Created user {args.username} (id {user_id}).")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="pantau", description="Pantau: performance-based staff management")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate the database and run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load the Bukitintan demo data into an empty database")
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+
+    create = commands.add_parser("create-user", help="create a user account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--password", help="prompted for when omitted")
+    create.add_argument("--name", required=True)
+    create.add_argument("--nip", required=True)
+    create.add_argument("--role", choices=["admin", "leader", "staff"], default="staff")
+    create.add_argument("--unit-id", type=int, required=True)
+    create.add_argument("--supervisor-id", type=int)
+    create.set_defaults(run=_create_user)
+
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Engines and sessions. The request boundary (`request_session`) is the one place that commits."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from server.errors import Conflict, Unavailable
+
+from server.models_base import metadata  # noqa: E402,F401  (re-exported for Alembic and tests)
+
+
+
+def sync_url(url: str) -> str:
+    """The plain URL a person writes, with the synchronous driver Pantau uses (migrations, CLI)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    raise ValueError(f"Unsupported database URL {url!r}: use sqlite:///file.db or postgresql://...")
+
+
+def async_url(url: str) -> str:
+    parsed = make_url(sync_url(url))
+    driver = "sqlite+aiosqlite" if parsed.get_backend_name() == "sqlite" else "postgresql+psycopg"
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def configure_sqlite(sync_engine: Any) -> None:
+    """WAL for concurrent readers, and BEGIN IMMEDIATE so that a writer waits for the lock up front
+    instead of failing with SQLITE_BUSY when it upgrades a read transaction (SQLAlchemy's recipe)."""
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(async_url(url))
+        configure_sqlite(engine.sync_engine)
+        return engine
+    return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+AfterCommit = Callable[[AsyncSession], Awaitable[None]]
+
+
+@asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], after_commit: AfterCommit | None = None
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit on success, roll back on any error, then run `after_commit`
+    (the realtime publisher) only once the change is durable."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except IntegrityError as exc:
+            await session.rollback()
+            raise Conflict("This conflicts with existing data") from exc
+        except DBAPIError as exc:
+            await session.rollback()
+            if exc.connection_invalidated or _is_connection_error(exc):
+                raise Unavailable() from exc
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        if after_commit is not None:
+            await after_commit(session)
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return any(word in text for word in ("connection", "could not connect", "server closed", "terminating"))

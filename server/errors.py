@@ -1,0 +1,50 @@
+"""One error base with an HTTP status; domain code raises these, one handler renders them."""
+
+from typing import Any
+
+
+class PantauError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: Any = None) -> None:
+        super().__init__(detail)
+        self.detail = detail if detail is not None else self.default_detail()
+
+    def default_detail(self) -> str:
+        return "Bad request"
+
+
+class NotAuthenticated(PantauError):
+    status_code = 401
+
+    def default_detail(self) -> str:
+        return "Not authenticated"
+
+
+class Forbidden(PantauError):
+    status_code = 403
+
+    def default_detail(self) -> str:
+        return "You may not do this"
+
+
+class NotFound(PantauError):
+    status_code = 404
+
+    def default_detail(self) -> str:
+        return "Not found"
+
+
+class Conflict(PantauError):
+    status_code = 409
+
+
+class Invalid(PantauError):
+    status_code = 422
+
+
+class Unavailable(PantauError):
+    status_code = 503
+
+    def default_detail(self) -> str:
+        return "The database is unavailable; try again shortly"

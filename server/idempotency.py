@@ -1,0 +1,89 @@
+"""Idempotency-Key handling: the same key from the same user within 24 hours replays the first
+successful response and writes nothing; the same key with a different body is refused."""
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Column, Text, UniqueConstraint, delete, select, text
+from sqlmodel import Field, SQLModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import clock
+from server.errors import Invalid
+from server.jsonenc import dumps
+from server.models_base import UTCDateTime
+
+KEEP = timedelta(hours=24)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response_body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+def request_fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def _serialise_same_key(session: AsyncSession, user_id: int, key: str) -> None:
+    """Two requests with one key must not both run. SQLite already serialises writers (BEGIN
+    IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock makes the second wait for the first."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"idempotency:{user_id}:{key}"}
+        )
+
+
+async def run_once(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    key: str | None,
+    fingerprint: str,
+    status_code: int,
+    produce: Callable[[], Awaitable[Any]],
+) -> tuple[int, Any]:
+    """Run `produce` unless this key already succeeded; returns (status, JSON-able body)."""
+    if not key:
+        return status_code, await produce()
+    if len(key) > 200:
+        raise Invalid("Idempotency-Key may be at most 200 characters")
+    await _serialise_same_key(session, user_id, key)
+    previous = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id,
+            IdempotencyRecord.key == key,
+            IdempotencyRecord.created_at > clock.now() - KEEP,
+        )
+    )
+    if previous is not None:
+        if previous.request_hash != fingerprint:
+            raise Invalid("This Idempotency-Key was already used with a different request body")
+        return previous.status_code, json.loads(previous.response_body)
+    # An expired record with the same key is replaced, not kept beside the new one.
+    await session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+    )
+    body = await produce()
+    session.add(
+        IdempotencyRecord(
+            user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=dumps(body)
+        )
+    )
+    await session.flush()
+    return status_code, json.loads(dumps(body))
+
+
+async def prune_records(session: AsyncSession) -> None:
+    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= clock.now() - KEEP))

@@ -1,0 +1,102 @@
+"""Projects, members, milestones and progress updates (API v1)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
+
+from server.deps import CurrentUser, SessionDep
+from server.idempotency import request_fingerprint, run_once
+from server.projects import service
+from server.projects.access import visible_project
+from server.projects.models import MemberAdd, MilestoneClose, MilestoneCreate, MilestoneReschedule, ProjectCreate, UpdateCreate
+from server.projects.reads import MilestoneRead, ProjectRead, UpdateRead, one_project_read
+
+router = APIRouter(prefix="/api/v1", tags=["projects"])
+
+
+@router.post("/projects", status_code=201)
+async def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser) -> ProjectRead:
+    return await service.create_project(session, by=user, data=body)
+
+
+@router.get("/projects")
+async def list_projects(session: SessionDep, user: CurrentUser) -> list[ProjectRead]:
+    """The projects the caller may see."""
+    return await service.list_projects(session, by=user)
+
+
+@router.get("/projects/{project_id}")
+async def read_project(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectRead:
+    return await one_project_read(session, await visible_project(session, user, project_id))
+
+
+@router.post("/projects/{project_id}/members", status_code=201)
+async def add_member(project_id: int, body: MemberAdd, session: SessionDep, user: CurrentUser) -> ProjectRead:
+    return await service.add_member(session, by=user, project_id=project_id, data=body)
+
+
+@router.delete("/projects/{project_id}/members/{user_id}", status_code=204)
+async def remove_member(project_id: int, user_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    await service.remove_member(session, by=user, project_id=project_id, user_id=user_id)
+    return Response(status_code=204)
+
+
+@router.post("/projects/{project_id}/milestones", status_code=201)
+async def create_milestone(
+    project_id: int, body: MilestoneCreate, session: SessionDep, user: CurrentUser
+) -> MilestoneRead:
+    return await service.create_milestone(session, by=user, project_id=project_id, data=body)
+
+
+@router.patch("/milestones/{milestone_id}")
+async def reschedule_milestone(
+    milestone_id: int, body: MilestoneReschedule, session: SessionDep, user: CurrentUser
+) -> MilestoneRead:
+    """Move a milestone's due date. A reason is required and kept in the history."""
+    return await service.reschedule_milestone(session, by=user, milestone_id=milestone_id, data=body)
+
+
+@router.post("/milestones/{milestone_id}/close")
+async def close_milestone(
+    milestone_id: int, body: MilestoneClose, session: SessionDep, user: CurrentUser
+) -> MilestoneRead:
+    """Close a milestone and score its quality (1-5). Only the project lead may."""
+    return await service.close_milestone(session, by=user, milestone_id=milestone_id, data=body)
+
+
+@router.post("/projects/{project_id}/updates", status_code=201, response_model=UpdateRead)
+async def post_update(
+    project_id: int,
+    body: UpdateCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Post a progress update. Send an `Idempotency-Key` header to retry safely on a bad connection."""
+
+    async def produce() -> dict[str, object]:
+        update = await service.post_update(session, by=user, project_id=project_id, data=body)
+        return update.model_dump(mode="json")
+
+    status, payload = await run_once(
+        session,
+        user_id=user.id,
+        key=idempotency_key,
+        fingerprint=request_fingerprint(project_id, body.model_dump(mode="json")),
+        status_code=201,
+        produce=produce,
+    )
+    return JSONResponse(payload, status_code=status)
+
+
+@router.get("/projects/{project_id}/updates")
+async def list_updates(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[int | None, Query(description="Only updates with an id below this one")] = None,
+) -> list[UpdateRead]:
+    """Progress updates, newest first; page with `before=<id of the last one you have>`."""
+    return await service.list_updates(session, by=user, project_id=project_id, limit=limit, before=before)

@@ -1,0 +1,136 @@
+"""Per-process fan-out of board events to connected clients.
+
+One broker subscription per process delivers every event here. For each board with at least one
+client, a BoardChannel puts events back in sequence order (publishes from concurrent transactions can
+arrive out of order, and Redis can drop messages while it restarts), fills any gap from the event log,
+and hands each event, already serialised, to every client's bounded queue."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+log = logging.getLogger(__name__)
+
+LoadEvents = Callable[[str, int, int | None], Awaitable[list[tuple[int, str]]]]
+LoadPosition = Callable[[str], Awaitable[int]]
+
+
+class Subscriber:
+    """One connected client: a bounded queue, and a flag raised when it fell too far behind."""
+
+    def __init__(self, channel: "BoardChannel", maxsize: int) -> None:
+        self.channel = channel
+        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(maxsize)
+        self.overflowed = asyncio.Event()
+
+    def offer(self, seq: int, message: str) -> None:
+        if self.overflowed.is_set():
+            return
+        try:
+            self.queue.put_nowait((seq, message))
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+
+class BoardChannel:
+    def __init__(self, hub: "Hub", board: str) -> None:
+        self.hub = hub
+        self.board = board
+        self.position: int | None = None
+        self.ready = asyncio.Event()
+        self.pending: dict[int, str] = {}
+        self.subscribers: set[Subscriber] = set()
+        self._gap_task: asyncio.Task[None] | None = None
+        self._init_task = asyncio.get_running_loop().create_task(self._initialise())
+
+    async def _initialise(self) -> None:
+        while True:
+            try:
+                self.position = await self.hub.load_position(self.board)
+                break
+            except Exception:  # the database may be briefly away; the board waits, it does not fail
+                log.warning("board %s: cannot read its position yet, retrying", self.board, exc_info=True)
+                await asyncio.sleep(1)
+        self.ready.set()
+        self._drain()
+
+    def deliver(self, seq: int, message: str) -> None:
+        if self.position is not None and seq <= self.position:
+            return
+        self.pending[seq] = message
+        if self.position is not None:
+            self._drain()
+
+    def _drain(self) -> None:
+        assert self.position is not None
+        for seq in [s for s in self.pending if s <= self.position]:
+            del self.pending[seq]
+        while (self.position + 1) in self.pending:
+            self.position += 1
+            message = self.pending.pop(self.position)
+            for subscriber in self.subscribers:
+                subscriber.offer(self.position, message)
+        if self.pending and (self._gap_task is None or self._gap_task.done()):
+            self._gap_task = asyncio.get_running_loop().create_task(self._fill_gap())
+
+    async def _fill_gap(self) -> None:
+        await asyncio.sleep(self.hub.gap_wait)
+        await self.catch_up()
+
+    async def catch_up(self) -> None:
+        """Read whatever this process missed from the event log (after a gap or a broker reconnect)."""
+        if self.position is None:
+            return
+        try:
+            missed = await self.hub.load_events(self.board, self.position, None)
+        except Exception:
+            log.warning("board %s: cannot read missed events yet", self.board, exc_info=True)
+            self._gap_task = asyncio.get_running_loop().create_task(self._fill_gap())
+            return
+        for seq, message in missed:
+            self.pending.setdefault(seq, message)
+        self._drain()
+
+    def close(self) -> None:
+        self._init_task.cancel()
+        if self._gap_task is not None:
+            self._gap_task.cancel()
+
+
+class Hub:
+    def __init__(
+        self, *, load_events: LoadEvents, load_position: LoadPosition, queue_size: int, gap_wait: float
+    ) -> None:
+        self.load_events = load_events
+        self.load_position = load_position
+        self.queue_size = queue_size
+        self.gap_wait = gap_wait
+        self.channels: dict[str, BoardChannel] = {}
+
+    def deliver(self, board: str, seq: int, message: str) -> None:
+        channel = self.channels.get(board)
+        if channel is not None:
+            channel.deliver(seq, message)
+
+    async def catch_up_all(self) -> None:
+        for channel in list(self.channels.values()):
+            await channel.catch_up()
+
+    @asynccontextmanager
+    async def subscribe(self, board: str) -> AsyncIterator[Subscriber]:
+        channel = self.channels.get(board)
+        if channel is None:
+            channel = self.channels[board] = BoardChannel(self, board)
+        subscriber = Subscriber(channel, self.queue_size)
+        channel.subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            channel.subscribers.discard(subscriber)
+            if not channel.subscribers and self.channels.get(board) is channel:
+                del self.channels[board]
+                channel.close()
+
+    def connection_count(self) -> int:
+        return sum(len(channel.subscribers) for channel in self.channels.values())

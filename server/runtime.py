@@ -1,0 +1,104 @@
+"""What one app process owns while it runs: the engine, the broker and the board hub."""
+
+import asyncio
+import logging
+import secrets
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts.models import AppSetting
+from server.config import Settings
+from server.db import make_engine, make_sessionmaker, transaction
+from server.errors import Conflict
+from server.idempotency import prune_records
+from server.realtime.broker import MemoryBroker, make_broker
+from server.realtime.events import board_position, events_after, prune_events, take_pending
+from server.realtime.hub import Hub
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    hub: Hub
+    broker: MemoryBroker
+    secret_key: str = ""
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, settings: Settings) -> "Runtime":
+        engine = make_engine(settings.database_url)
+        sessionmaker = make_sessionmaker(engine)
+
+        async def load_events(board: str, after: int, upto: int | None) -> list[tuple[int, str]]:
+            async with sessionmaker() as session:
+                return await events_after(session, board, after, upto)
+
+        async def load_position(board: str) -> int:
+            async with sessionmaker() as session:
+                return await board_position(session, board)
+
+        hub = Hub(
+            load_events=load_events,
+            load_position=load_position,
+            queue_size=settings.board_queue_size,
+            gap_wait=settings.board_gap_wait_seconds,
+        )
+        broker = make_broker(hub, settings.redis_url, settings.redis_prefix)
+        return cls(settings=settings, engine=engine, sessionmaker=sessionmaker, hub=hub, broker=broker)
+
+    async def start(self) -> None:
+        self.secret_key = self.settings.secret_key or await self._shared_secret()
+        await self.broker.start()
+        self._tasks.append(asyncio.get_running_loop().create_task(self._housekeeping()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    async def publish_pending(self, session: AsyncSession) -> None:
+        events = take_pending(session)
+        if events:
+            await self.broker.publish(events)
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A unit of work outside a request (CLI, demo loader, WebSocket), publishing after commit."""
+        return transaction(self.sessionmaker, after_commit=self.publish_pending)
+
+    async def _shared_secret(self) -> str:
+        """Generated once and kept in the database, so every process sharing it signs alike."""
+        query = select(AppSetting.value).where(AppSetting.key == "secret_key")
+        try:
+            async with transaction(self.sessionmaker) as session:
+                stored = await session.scalar(query)
+                if stored:
+                    return stored
+                candidate = secrets.token_urlsafe(48)
+                session.add(AppSetting(key="secret_key", value=candidate))
+            return candidate
+        except Conflict:
+            # Another process starting at the same moment stored its key first: use that one.
+            async with self.sessionmaker() as session:
+                return str(await session.scalar(query))
+
+    async def _housekeeping(self) -> None:
+        while True:
+            await asyncio.sleep(3600)
+            try:
+                async with transaction(self.sessionmaker) as session:
+                    await prune_events(
+                        session, keep_days=self.settings.replay_keep_days, keep_events=self.settings.replay_keep_events
+                    )
+                    await prune_records(session)
+            except Exception:
+                log.warning("housekeeping failed; will retry", exc_info=True)
