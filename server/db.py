@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -97,3 +97,11 @@ async def transaction(
 def _is_connection_error(exc: DBAPIError) -> bool:
     text = str(exc.orig).lower()
     return any(word in text for word in ("connection", "could not connect", "server closed", "terminating"))
+
+
+async def transaction_lock(session: AsyncSession, name: str) -> None:
+    """Make concurrent transactions that take the same named lock run one after the other.
+    SQLite already serialises writers (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped
+    advisory lock, released at commit or rollback."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})

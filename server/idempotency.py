@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint, delete, select, text
+from sqlalchemy import Column, Text, UniqueConstraint, delete, select
 from sqlmodel import Field, SQLModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
+from server.db import transaction_lock
 from server.errors import Invalid
 from server.jsonenc import dumps
 from server.models_base import UTCDateTime
@@ -36,15 +37,6 @@ def request_fingerprint(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-async def _serialise_same_key(session: AsyncSession, user_id: int, key: str) -> None:
-    """Two requests with one key must not both run. SQLite already serialises writers (BEGIN
-    IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock makes the second wait for the first."""
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"idempotency:{user_id}:{key}"}
-        )
-
-
 async def run_once(
     session: AsyncSession,
     *,
@@ -59,7 +51,8 @@ async def run_once(
         return status_code, await produce()
     if len(key) > 200:
         raise Invalid("Idempotency-Key may be at most 200 characters")
-    await _serialise_same_key(session, user_id, key)
+    # Two requests with one key must not both run: the second waits, then finds the first's record.
+    await transaction_lock(session, f"idempotency:{user_id}:{key}")
     previous = await session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.user_id == user_id,

@@ -26,6 +26,7 @@ from server.config import Settings
 from server.db import metadata
 from server.models import __all__ as _all_tables  # noqa: F401  (every table on the metadata)
 from server.migrate import upgrade
+from server.projects.reads import MilestoneRead, ProjectRead
 from server.runtime import Runtime
 from tests import factories
 from tests.services import REDIS_URL, backend, free_port, postgres_database, redis_prefix, sqlite_database
@@ -129,6 +130,24 @@ async def world(runtime: Runtime) -> World:
         member = await factories.make_user(db, unit=bidang, supervisor_id=lead.id, name="Anggota Tim")
         outsider = await factories.make_user(db, unit=bidang)
     return World(dinas, bidang, sibling, admin, leader, sibling_leader, lead, member, outsider, runtime.secret_key)
+
+
+@dataclass
+class Setup:
+    project: ProjectRead
+    milestone: MilestoneRead
+    other_milestone: MilestoneRead
+
+
+@pytest.fixture
+async def setup(world, runtime) -> Setup:
+    """A bidang project led by `lead`, with `member` as member and assignee of two milestones."""
+    async with runtime.transaction() as db:
+        project = await factories.make_project(db, by=world.admin, unit=world.bidang, lead=world.lead)
+        await factories.add_member(db, project=project, user=world.member, by=world.lead)
+        first = await factories.make_milestone(db, project=project, lead=world.lead, weight=3, assignee_ids=[world.member.id])
+        second = await factories.make_milestone(db, project=project, lead=world.lead, weight=1, assignee_ids=[world.member.id])
+    return Setup(project, first, second)
 
 
 @pytest.fixture(scope="session")

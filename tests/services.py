@@ -1,8 +1,11 @@
 """The real services a test run uses: its own database (created here, dropped after) and its own
 Redis key prefix, so that runs never collide and nothing is left behind."""
 
+import asyncio
 import os
+import signal
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,3 +48,59 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class AppProcess:
+    """A real `pantau serve` process on its own port, stopped by its PID."""
+
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env = env
+        self.port = port
+        self.process: "asyncio.subprocess.Process | None" = None
+        self.output: list[str] = []
+        self._reader: "asyncio.Task[None] | None" = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self, timeout: float = 60) -> "AppProcess":
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        started = asyncio.get_running_loop().create_future()
+        self._reader = asyncio.get_running_loop().create_task(self._read(started))
+        await asyncio.wait_for(started, timeout)
+        return self
+
+    async def _read(self, started: "asyncio.Future[None]") -> None:
+        assert self.process is not None and self.process.stdout is not None
+        async for raw in self.process.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            self.output.append(line)
+            if "Application startup complete" in line and not started.done():
+                started.set_result(None)
+        if not started.done():
+            started.set_exception(RuntimeError("app process exited:\n" + "\n".join(self.output[-30:])))
+
+    async def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        os.kill(self.process.pid, sig)
+        try:
+            await asyncio.wait_for(self.process.wait(), 20)
+        except TimeoutError:
+            os.kill(self.process.pid, signal.SIGKILL)
+            await self.process.wait()
+        if self._reader is not None:
+            await self._reader
+
+
+def app_env(database_url: str, redis_url: str | None, prefix: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")}
+    env.update(PANTAU_DATABASE_URL=database_url, PANTAU_REDIS_PREFIX=prefix)
+    if redis_url:
+        env["PANTAU_REDIS_URL"] = redis_url
+    env.update(extra)
+    return env

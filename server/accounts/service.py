@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import clock
 from server.accounts.models import Role, Unit, UnitCreate, UnitUpdate, User, UserCreate, WebSession
 from server.accounts.security import hash_password, new_token, token_digest, verify_password
+from server.db import transaction_lock
 from server.errors import Conflict, Invalid, NotFound
 
 
@@ -147,6 +148,7 @@ async def end_web_session(session: AsyncSession, token: str | None) -> None:
 
 async def ensure_bootstrap_admin(session: AsyncSession, spec: str, unit_name: str = "BKPSDM") -> User | None:
     """PANTAU_BOOTSTRAP_ADMIN=username:password creates that admin when the database has no user."""
+    await transaction_lock(session, "bootstrap-admin")  # several processes may start at once
     if await session.scalar(select(User.id).limit(1)) is not None:
         return None
     username, _, password = spec.partition(":")

@@ -1,0 +1,133 @@
+"""Two real app processes on PostgreSQL + Redis: a board on either sees every event exactly once."""
+
+import asyncio
+import random
+from datetime import date
+
+import httpx
+import pytest
+
+from tests.realtime.boards import open_board, receive
+from tests.services import REDIS_URL, AppProcess, app_env, free_port, postgres_database, redis_prefix
+
+pytestmark = pytest.mark.multiprocess
+
+
+@pytest.fixture
+async def two_processes():
+    with postgres_database() as url:
+        env = app_env(url, REDIS_URL, redis_prefix(), PANTAU_BOOTSTRAP_ADMIN="admin:admin-password")
+        # Both start at once on an empty database: migrations must not trip over each other.
+        processes = [AppProcess(env, free_port()), AppProcess(env, free_port())]
+        try:
+            await asyncio.gather(*(p.start() for p in processes))
+            yield processes
+        finally:
+            await asyncio.gather(*(p.stop() for p in processes))
+
+
+async def _token(http: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    response = await http.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def _arrange(http: httpx.AsyncClient) -> dict:
+    admin = await _token(http, "admin", "admin-password")
+    unit = (await http.post("/api/v1/units", json={"name": "Dinas PUPR"}, headers=admin)).json()
+    people = {}
+    for username, role, nip in (("kadis", "leader", "197001012000031001"), ("asn", "staff", "199203042018012002")):
+        body = {"username": username, "password": "kata-sandi-1", "name": username, "nip": nip, "role": role,
+                "unit_id": unit["id"]}
+        people[username] = (await http.post("/api/v1/users", json=body, headers=admin)).json()
+    project = (
+        await http.post(
+            "/api/v1/projects",
+            json={"name": "Jalan Desa", "unit_id": unit["id"], "lead_id": people["asn"]["id"],
+                  "start_date": date.today().isoformat(), "due_date": "2027-06-30"},
+            headers=admin,
+        )
+    ).json()
+    staff = await _token(http, "asn", "kata-sandi-1")
+    milestone = (
+        await http.post(
+            f"/api/v1/projects/{project['id']}/milestones",
+            json={"title": "Survei", "due_date": "2027-01-31", "assignee_ids": [people["asn"]["id"]]},
+            headers=staff,
+        )
+    ).json()
+    return {"unit": unit, "project": project, "milestone": milestone, "staff": staff,
+            "leader": await _token(http, "kadis", "kata-sandi-1")}
+
+
+async def test_event_crosses_processes_and_since_replay_loses_nothing(two_processes):
+    a, b = two_processes
+    async with httpx.AsyncClient(base_url=f"http://{a.address}") as via_a, httpx.AsyncClient(base_url=f"http://{b.address}") as via_b:
+        world = await _arrange(via_a)
+        updates_url = f"/api/v1/projects/{world['project']['id']}/updates"
+
+        async def post(http: httpx.AsyncClient, pct: int) -> int:
+            body = {"milestone_id": world["milestone"]["id"], "progress_pct": pct}
+            response = await http.post(updates_url, json=body, headers=world["staff"])
+            assert response.status_code == 201, response.text
+            return response.json()["id"]
+
+        async with open_board(b.address, "unit", world["unit"]["id"], world["leader"]) as board_on_b:
+            snapshot = await receive(board_on_b)
+            assert snapshot["type"] == "snapshot"
+            posted = await post(via_a, 10)
+            event = await receive(board_on_b)
+            assert event["type"] == "progress.posted" and event["seq"] == snapshot["seq"] + 1
+            assert event["data"]["update"]["id"] == posted
+            last_seen = event["seq"]
+
+        missed = [await post(via_a, 20), await post(via_b, 30), await post(via_a, 40)]
+        async with open_board(a.address, "unit", world["unit"]["id"], world["leader"], since=last_seen) as board_on_a:
+            replayed = [await receive(board_on_a) for _ in missed]
+            assert [m["seq"] for m in replayed] == [last_seen + 1, last_seen + 2, last_seen + 3]
+            assert [m["data"]["update"]["id"] for m in replayed] == missed
+            live = await post(via_b, 50)
+            after = await receive(board_on_a)
+            assert after["seq"] == last_seen + 4 and after["data"]["update"]["id"] == live
+
+
+async def test_board_dropped_at_random_moments_sees_every_event_once(two_processes):
+    a, b = two_processes
+    rng = random.Random(20261128)
+    async with httpx.AsyncClient(base_url=f"http://{a.address}") as via_a, httpx.AsyncClient(base_url=f"http://{b.address}") as via_b:
+        world = await _arrange(via_a)
+        updates_url = f"/api/v1/projects/{world['project']['id']}/updates"
+        total = 40
+        posted: list[int] = []
+
+        async def writer(http: httpx.AsyncClient, pcts: range) -> None:
+            for pct in pcts:
+                body = {"milestone_id": world["milestone"]["id"], "progress_pct": pct, "note": "naik turun"}
+                response = await http.post(updates_url, json=body, headers=world["staff"])
+                assert response.status_code == 201, response.text
+                posted.append(response.json()["id"])
+
+        seen_seqs: list[int] = []
+        seen_updates: list[int] = []
+
+        async def reader() -> None:
+            since = None
+            while len(seen_updates) < total:
+                server = rng.choice([a, b])
+                async with open_board(server.address, "unit", world["unit"]["id"], world["leader"], since=since) as ws:
+                    for _ in range(rng.randint(1, 6)):
+                        message = await receive(ws)
+                        if message["type"] == "snapshot":
+                            assert since is None, "a replayable since must not get a snapshot"
+                        else:
+                            seen_seqs.append(message["seq"])
+                            if message["type"] == "progress.posted":
+                                seen_updates.append(message["data"]["update"]["id"])
+                        since = message["seq"]
+                        if len(seen_updates) == total:
+                            break
+
+        async with asyncio.timeout(120):
+            await asyncio.gather(writer(via_a, range(0, 40, 2)), writer(via_b, range(1, 40, 2)), reader())
+        assert seen_seqs == list(range(seen_seqs[0], seen_seqs[0] + len(seen_seqs))), "gaps or repeats in seq"
+        assert sorted(seen_updates) == sorted(posted) and len(set(seen_updates)) == total
