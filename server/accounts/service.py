@@ -85,7 +85,8 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def create_user(session: AsyncSession, *, data: UserCreate) -> User:
+async def create_user(session: AsyncSession, *, data: UserCreate, password_hash: str | None = None) -> User:
+    """`password_hash` lets a bulk loader hash one shared initial password once instead of per user."""
     if await session.get(Unit, data.unit_id) is None:
         raise Invalid(f"Unit {data.unit_id} does not exist")
     if data.supervisor_id is not None and await session.get(User, data.supervisor_id) is None:
@@ -94,7 +95,7 @@ async def create_user(session: AsyncSession, *, data: UserCreate) -> User:
         raise Conflict(f"The username {data.username!r} is already taken")
     if await session.scalar(select(User.id).where(User.nip == data.nip)) is not None:
         raise Conflict(f"A user with NIP {data.nip} already exists")
-    user = User.model_validate(data, update={"password_hash": hash_password(data.password)})
+    user = User.model_validate(data, update={"password_hash": password_hash or hash_password(data.password)})
     session.add(user)
     await session.flush()
     return user
