@@ -14,7 +14,10 @@ from server.accounts import routes as account_routes
 from server.accounts.service import ensure_bootstrap_admin
 from server.config import Settings, get_settings
 from server.errors import NotAuthenticated, PantauError, Unavailable
+from server.feedback import pages as feedback_pages
+from server.feedback import routes as feedback_routes
 from server.pages import routes as page_routes
+from server.performance import routes as performance_routes
 from server.pages.render import render_error
 from server.projects import routes as project_routes
 from server.realtime import routes as realtime_routes
@@ -78,7 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(account_routes.router)
     app.include_router(project_routes.router)
+    app.include_router(feedback_routes.router)
+    app.include_router(performance_routes.router)
     app.include_router(realtime_routes.router)
+    app.include_router(feedback_pages.router)
     app.include_router(page_routes.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app
