@@ -2,10 +2,13 @@
 
 from server.accounts.models import AppSetting, Unit, User, WebSession
 from server.idempotency import IdempotencyRecord
-from server.projects.models import Milestone, MilestoneAssignee, MilestoneHistory, Project, ProjectMember, ProgressUpdate
+from server.audit import HistoryEntry
+from server.projects.models import Milestone, MilestoneAssignee, Project, ProjectMember, ProgressUpdate
+from server.performance.models import OrganisationResult, Rating, Target
 from server.realtime.models import BoardCounter, BoardEvent
 
 __all__ = [
     "AppSetting", "Unit", "User", "WebSession", "IdempotencyRecord", "Milestone", "MilestoneAssignee",
-    "MilestoneHistory", "Project", "ProjectMember", "ProgressUpdate", "BoardCounter", "BoardEvent",
+    "HistoryEntry", "Project", "ProjectMember", "ProgressUpdate", "BoardCounter", "BoardEvent",
+    "OrganisationResult", "Rating", "Target",
 ]

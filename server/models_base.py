@@ -1,8 +1,9 @@
 """Column helpers shared by every domain's models."""
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel
 
@@ -41,3 +42,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=clock.UTC)
         return value.astimezone(clock.UTC)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """Exact decimals on both databases (SQLite has no decimal type and would round-trip floats)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)

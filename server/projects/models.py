@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from server import clock
@@ -69,7 +69,7 @@ class Milestone(SQLModel, table=True):
     accrued_late_days: int = 0
     status: MilestoneStatus = MilestoneStatus.open
     progress_pct: int = 0
-    closed_on: date | None = None
+    closed_on: date | None = Field(default=None, index=True)
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
     closed_by: int | None = Field(default=None, foreign_key="user.id")
     quality: int | None = None
@@ -97,7 +97,7 @@ class MilestoneReschedule(SQLModel):
 
 
 class MilestoneClose(SQLModel):
-    closed_on: date | None = None
+    closed_on: date | None = Field(default=None, index=True)
     quality: int = Field(ge=1, le=5)
     note: str | None = Field(default=None, max_length=2000)
 
@@ -121,19 +121,3 @@ class UpdateCreate(SQLModel):
     progress_pct: int = Field(ge=0, le=100)
     note: str | None = Field(default=None, max_length=4000)
     blockers: str | None = Field(default=None, max_length=4000)
-
-
-class MilestoneHistory(SQLModel, table=True):
-    """Append-only: every change to a milestone, with who, when, before, after and why."""
-
-    __tablename__ = "milestone_history"
-
-    id: int | None = Field(default=None, primary_key=True)
-    milestone_id: int = Field(foreign_key="milestone.id", index=True)
-    project_id: int = Field(foreign_key="project.id", index=True)
-    actor_id: int | None = Field(default=None, foreign_key="user.id")
-    action: str = Field(max_length=32)
-    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    at: datetime = _created_at()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import clock
 from server.accounts.models import Role, User
 from server.accounts.service import unit_ancestors, unit_parents
+from server.audit import HistoryEntry, record_change
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.projects.access import (
     leads_unit,
@@ -28,7 +29,6 @@ from server.projects.models import (
     MilestoneAssignee,
     MilestoneClose,
     MilestoneCreate,
-    MilestoneHistory,
     MilestoneReschedule,
     MilestoneStatus,
     Project,
@@ -76,16 +76,9 @@ async def _history(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> None:
-    session.add(
-        MilestoneHistory(
-            milestone_id=milestone.id,
-            project_id=milestone.project_id,
-            actor_id=actor.id if actor else None,
-            action=action,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+    await record_change(
+        session, actor_id=actor.id if actor else None, entity="milestone", entity_id=milestone.id, action=action,
+        before=before, after=after, reason=reason, project_id=milestone.project_id,
     )
 
 
@@ -310,10 +303,10 @@ async def list_updates(
     return await update_reads(session, list(updates))
 
 
-async def list_history(session: AsyncSession, *, by: User, project_id: int) -> list[MilestoneHistory]:
+async def list_history(session: AsyncSession, *, by: User, project_id: int) -> list[HistoryEntry]:
     project = await visible_project(session, by, project_id)
     rows = await session.scalars(
-        select(MilestoneHistory).where(MilestoneHistory.project_id == project.id).order_by(MilestoneHistory.id)
+        select(HistoryEntry).where(HistoryEntry.project_id == project.id).order_by(HistoryEntry.id)
     )
     return list(rows.all())
 

@@ -3,13 +3,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from server import clock
-from server.projects.models import MilestoneHistory
+from server.audit import HistoryEntry
 
 
 async def _history(runtime, milestone_id):
     async with runtime.sessionmaker() as session:
         rows = await session.scalars(
-            select(MilestoneHistory).where(MilestoneHistory.milestone_id == milestone_id).order_by(MilestoneHistory.id)
+            select(HistoryEntry)
+            .where(HistoryEntry.entity == "milestone", HistoryEntry.entity_id == milestone_id)
+            .order_by(HistoryEntry.id)
         )
         return list(rows.all())
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:19:12.746287
+Create Date: 2026-11-28 08:28:52.186298
 """
 
 from collections.abc import Sequence
@@ -82,6 +82,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
     sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_record_user_id'))
     )
+    op.create_table('organisation_result',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('result', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.Column('updated_at', server.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_organisation_result_unit_id_unit')),
+    sa.ForeignKeyConstraint(['updated_by'], ['user.id'], name=op.f('fk_organisation_result_updated_by_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation_result')),
+    sa.UniqueConstraint('unit_id', 'period', name=op.f('uq_organisation_result_unit_id'))
+    )
     op.create_table('project',
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
@@ -99,6 +111,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_project_lead_id'), ['lead_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('hasil_kerja', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('hasil_kerja_suggested', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('hasil_kerja_reason', sa.Text(), nullable=True),
+    sa.Column('perilaku', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('perilaku_note', sa.Text(), nullable=True),
+    sa.Column('perilaku_values', sa.JSON(), nullable=True),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.Column('updated_at', server.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by'], ['user.id'], name=op.f('fk_rating_updated_by_user')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_rating_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating')),
+    sa.UniqueConstraint('user_id', 'period', name=op.f('uq_rating_user_id'))
+    )
+    op.create_table('target',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('value', server.models_base.DecimalText(length=40), nullable=False),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.Column('updated_at', server.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_target_unit_id_unit')),
+    sa.ForeignKeyConstraint(['updated_by'], ['user.id'], name=op.f('fk_target_updated_by_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_target')),
+    sa.UniqueConstraint('unit_id', 'period', 'key', name=op.f('uq_target_unit_id'))
+    )
     op.create_table('web_session',
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -110,6 +152,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_web_session_user_id'), ['user_id'], unique=False)
+
+    op.create_table('history',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', server.models_base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('entity', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=True),
+    sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('subject_user_id', sa.Integer(), nullable=True),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_history_actor_id_user')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_history_project_id_project')),
+    sa.ForeignKeyConstraint(['subject_user_id'], ['user.id'], name=op.f('fk_history_subject_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_history'))
+    )
+    with op.batch_alter_table('history', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_history_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_history_entity'), ['entity'], unique=False)
+        batch_op.create_index(batch_op.f('ix_history_entity_id'), ['entity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_history_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_history_subject_user_id'), ['subject_user_id'], unique=False)
 
     op.create_table('milestone',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -134,6 +201,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('milestone', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_milestone_closed_at'), ['closed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_milestone_closed_on'), ['closed_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_milestone_project_id'), ['project_id'], unique=False)
 
     op.create_table('project_member',
@@ -156,25 +224,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('milestone_assignee', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_milestone_assignee_user_id'), ['user_id'], unique=False)
-
-    op.create_table('milestone_history',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('milestone_id', sa.Integer(), nullable=False),
-    sa.Column('project_id', sa.Integer(), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('before', sa.JSON(), nullable=True),
-    sa.Column('after', sa.JSON(), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('at', server.models_base.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_milestone_history_actor_id_user')),
-    sa.ForeignKeyConstraint(['milestone_id'], ['milestone.id'], name=op.f('fk_milestone_history_milestone_id_milestone')),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_milestone_history_project_id_project')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_milestone_history'))
-    )
-    with op.batch_alter_table('milestone_history', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_milestone_history_milestone_id'), ['milestone_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_milestone_history_project_id'), ['project_id'], unique=False)
 
     op.create_table('progress_update',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -206,11 +255,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_progress_update_author_id'))
 
     op.drop_table('progress_update')
-    with op.batch_alter_table('milestone_history', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_milestone_history_project_id'))
-        batch_op.drop_index(batch_op.f('ix_milestone_history_milestone_id'))
-
-    op.drop_table('milestone_history')
     with op.batch_alter_table('milestone_assignee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_milestone_assignee_user_id'))
 
@@ -221,18 +265,30 @@ def downgrade() -> None:
     op.drop_table('project_member')
     with op.batch_alter_table('milestone', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_milestone_project_id'))
+        batch_op.drop_index(batch_op.f('ix_milestone_closed_on'))
         batch_op.drop_index(batch_op.f('ix_milestone_closed_at'))
 
     op.drop_table('milestone')
+    with op.batch_alter_table('history', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_history_subject_user_id'))
+        batch_op.drop_index(batch_op.f('ix_history_project_id'))
+        batch_op.drop_index(batch_op.f('ix_history_entity_id'))
+        batch_op.drop_index(batch_op.f('ix_history_entity'))
+        batch_op.drop_index(batch_op.f('ix_history_at'))
+
+    op.drop_table('history')
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_web_session_user_id'))
 
     op.drop_table('web_session')
+    op.drop_table('target')
+    op.drop_table('rating')
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_unit_id'))
         batch_op.drop_index(batch_op.f('ix_project_lead_id'))
 
     op.drop_table('project')
+    op.drop_table('organisation_result')
     op.drop_table('idempotency_record')
     op.drop_table('user')
     op.drop_table('unit')

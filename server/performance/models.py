@@ -1,0 +1,88 @@
+"""Ratings per person and period, targets per unit and period, and the organisation's own result."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from server import clock
+from server.models_base import DecimalText, UTCDateTime
+
+RatingValue = Literal["above", "meets", "below"]
+OrganisationResultValue = Literal["Istimewa", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang"]
+
+
+def _stamp() -> Any:
+    return Field(default_factory=clock.now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Rating(SQLModel, table=True):
+    """The supervisor's two ratings of one person for one period (PermenPANRB 6/2022)."""
+
+    __tablename__ = "rating"
+    __table_args__ = (UniqueConstraint("user_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    period: str = Field(max_length=8)
+    hasil_kerja: str | None = Field(default=None, max_length=8)
+    # What Pantau suggested when the supervisor confirmed or overrode it, and why they overrode.
+    hasil_kerja_suggested: str | None = Field(default=None, max_length=8)
+    hasil_kerja_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    perilaku: str | None = Field(default=None, max_length=8)
+    perilaku_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Optional notes per BerAKHLAK core value, e.g. {"Akuntabel": "..."}.
+    perilaku_values: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = _stamp()
+
+
+class Target(SQLModel, table=True):
+    """One configured value for a unit and period: an indicator's target, or a rating threshold."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("unit_id", "period", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    period: str = Field(max_length=8)
+    key: str = Field(max_length=32)
+    value: Decimal = Field(sa_column=Column(DecimalText, nullable=False))
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = _stamp()
+
+
+class OrganisationResult(SQLModel, table=True):
+    """Capaian kinerja organisasi (SE MenPANRB 03/2023) of a unit for a period."""
+
+    __tablename__ = "organisation_result"
+    __table_args__ = (UniqueConstraint("unit_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    period: str = Field(max_length=8)
+    result: str = Field(max_length=32)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = _stamp()
+
+
+BERAKHLAK = (
+    "Berorientasi Pelayanan", "Akuntabel", "Kompeten", "Harmonis", "Loyal", "Adaptif", "Kolaboratif",
+)
+
+
+class BehaviourSet(SQLModel):
+    rating: RatingValue
+    note: str | None = Field(default=None, max_length=4000)
+    values: dict[str, str] | None = None
+
+
+class EvaluationSet(SQLModel):
+    hasil_kerja: RatingValue
+    reason: str | None = Field(default=None, max_length=4000)
+
+
+class OrganisationResultSet(SQLModel):
+    result: OrganisationResultValue
