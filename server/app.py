@@ -13,7 +13,7 @@ from sqlalchemy import text
 from server.accounts import routes as account_routes
 from server.accounts.service import ensure_bootstrap_admin
 from server.config import Settings, get_settings
-from server.errors import NotAuthenticated, PantauError, Unavailable
+from server.errors import NotAuthenticated, PantauError, TooManyRequests, Unavailable
 from server.feedback import pages as feedback_pages
 from server.feedback import routes as feedback_routes
 from server.pages import routes as page_routes
@@ -64,9 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 from urllib.parse import quote
 
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-            return render_error(request, exc.status_code, str(exc.detail))
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+            response: Response = render_error(request, exc.status_code, str(exc.detail))
+        else:
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+            response = JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     async def health(request: Request) -> dict[str, str]:

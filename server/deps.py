@@ -11,7 +11,8 @@ from server.accounts.models import Role, User
 from server.accounts.security import user_id_from_token
 from server.accounts.service import active_user, find_web_session
 from server.db import transaction
-from server.errors import Forbidden, NotAuthenticated
+from server.errors import Forbidden, Invalid, NotAuthenticated
+from server.performance.periods import InvalidPeriod, Period, parse_period
 from server.runtime import Runtime
 
 SESSION_COOKIE = "pantau_session"
@@ -68,3 +69,14 @@ async def get_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin)]
+
+
+def get_period(period: str | None = None) -> Period:
+    """`period=2026-11`, `2026-Q4` or `2026`; omitted means the current month in Asia/Jakarta."""
+    try:
+        return parse_period(period)
+    except InvalidPeriod as exc:
+        raise Invalid(str(exc)) from exc
+
+
+PeriodDep = Annotated[Period, Depends(get_period)]

@@ -48,3 +48,16 @@ class Unavailable(PantauError):
 
     def default_detail(self) -> str:
         return "The database is unavailable; try again shortly"
+
+
+class TooManyRequests(PantauError):
+    """Rate limited; the handler sends `retry_after` (whole seconds) as the Retry-After header."""
+
+    status_code = 429
+
+    def __init__(self, detail: Any = None, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+
+    def default_detail(self) -> str:
+        return "Too many requests; try again later"

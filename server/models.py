@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and the test set-up."""
 
 from server.accounts.models import AppSetting, Unit, User, WebSession
+from server.feedback.models import Feedback
 from server.idempotency import IdempotencyRecord
 from server.audit import HistoryEntry
 from server.projects.models import Milestone, MilestoneAssignee, Project, ProjectMember, ProgressUpdate
@@ -10,5 +11,5 @@ from server.realtime.models import BoardCounter, BoardEvent
 __all__ = [
     "AppSetting", "Unit", "User", "WebSession", "IdempotencyRecord", "Milestone", "MilestoneAssignee",
     "HistoryEntry", "Project", "ProjectMember", "ProgressUpdate", "BoardCounter", "BoardEvent",
-    "OrganisationResult", "Rating", "Target",
+    "OrganisationResult", "Rating", "Target", "Feedback",
 ]

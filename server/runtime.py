@@ -15,6 +15,8 @@ from server.config import Settings
 from server.db import make_engine, make_sessionmaker, transaction
 from server.errors import Conflict
 from server.idempotency import prune_records
+from server.performance.service import listen
+from server.ratelimit import Limiter
 from server.realtime.broker import MemoryBroker, make_broker
 from server.realtime.events import board_position, events_after, prune_events, take_pending
 from server.realtime.hub import Hub
@@ -29,11 +31,14 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     hub: Hub
     broker: MemoryBroker
+    # Rate-limit counters: this process's memory, or Redis shared by every process when configured.
+    limiter: Limiter
     secret_key: str = ""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
+        listen()
         engine = make_engine(settings.database_url)
         sessionmaker = make_sessionmaker(engine)
 
@@ -52,7 +57,10 @@ class Runtime:
             gap_wait=settings.board_gap_wait_seconds,
         )
         broker = make_broker(hub, settings.redis_url, settings.redis_prefix)
-        return cls(settings=settings, engine=engine, sessionmaker=sessionmaker, hub=hub, broker=broker)
+        return cls(
+            settings=settings, engine=engine, sessionmaker=sessionmaker, hub=hub, broker=broker,
+            limiter=Limiter.from_settings(settings),
+        )
 
     async def start(self) -> None:
         self.secret_key = self.settings.secret_key or await self._shared_secret()
@@ -64,6 +72,7 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.broker.stop()
+        await self.limiter.close()
         await self.engine.dispose()
 
     async def publish_pending(self, session: AsyncSession) -> None:

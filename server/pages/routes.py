@@ -1,10 +1,9 @@
 """Server-rendered pages. Thin: they read through the domain services and render templates.
 Every page reads fully without JavaScript; the board's live updates are an enhancement."""
 
-import json
 import secrets
-from typing import Annotated
-from urllib.parse import urlsplit
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,19 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts import service as accounts
-from server.accounts.models import Role, Unit, User
+from server.accounts.models import Role, User
 from server.deps import SESSION_COOKIE, RuntimeDep, SessionDep
-from server.errors import Forbidden, Invalid, NotAuthenticated, PantauError
-from server.pages.render import render
+from server.errors import Conflict, Forbidden, Invalid, NotAuthenticated
+from server.pages.render import Viewer, render
 from server.projects import service as projects
 from server.projects.access import visible_project
-from server.projects.boards import check_board_access, project_snapshot, unit_snapshot
-from server.projects.models import Milestone, MilestoneAssignee, MilestoneStatus, UpdateCreate
-from server.projects.reads import one_project_read
+from server.projects.boards import board_snapshot, check_board_access
+from server.projects.models import MilestoneAssignee, UpdateCreate
 from server.realtime.events import board_position, project_board, unit_board
 from server.realtime.routes import _consistent_read
+from server.runtime import Runtime
 
 router = APIRouter(include_in_schema=False)
+
+NOTE_MAX = 4000  # UpdateCreate's limit for note and blockers; the form's maxlength says the same
 
 
 async def page_user(request: Request, session: SessionDep) -> User:
@@ -33,6 +34,7 @@ async def page_user(request: Request, session: SessionDep) -> User:
     if user is None or record is None:
         raise NotAuthenticated()
     request.state.user = user
+    request.state.viewer = Viewer(id=user.id, name=user.name, role=user.role.value, unit_id=user.unit_id)
     request.state.csrf_token = record.csrf_token
     return user
 
@@ -51,7 +53,13 @@ def safe_next(target: str | None) -> str:
     if not target:
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return "/"
     return target
 
@@ -73,7 +81,11 @@ async def login(
     user = await accounts.authenticate(session, username=username.strip(), password=password)
     if user is None:
         return render(
-            request, "login.html", status_code=401, next=safe_next(next), username=username,
+            request,
+            "login.html",
+            status_code=401,
+            next=safe_next(next),
+            username=username,
             error="Nama pengguna atau kata sandi salah.",
         )
     token, _ = await accounts.start_web_session(session, user=user, hours=runtime.settings.session_hours)
@@ -90,8 +102,14 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, session: SessionDep) -> Response:
-    await accounts.end_web_session(session, request.cookies.get(SESSION_COOKIE))
+async def logout(request: Request, session: SessionDep, csrf_token: Annotated[str, Form()] = "") -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    record = await accounts.find_web_session(session, token)
+    if record is not None:
+        # Another site must not be able to sign a person out of a wall screen.
+        request.state.csrf_token = record.csrf_token
+        check_csrf(request, csrf_token)
+        await accounts.end_web_session(session, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -102,15 +120,18 @@ async def home(request: Request, session: SessionDep, user: PageUser) -> Respons
     if user.role == Role.leader:
         return RedirectResponse(f"/board/unit/{user.unit_id}", status_code=303)
     if user.role == Role.admin:
-        units = (await session.scalars(select(Unit).order_by(Unit.id))).all()
-        return render(request, "admin_home.html", units=units)
+        return render(request, "admin_home.html", units=await accounts.list_units(session))
     return await my_work(request, session, user)
 
 
 async def my_work(request: Request, session: AsyncSession, user: User, error: str | None = None) -> Response:
     project_list = await projects.list_projects(session, by=user)
     mine = set(
-        (await session.scalars(select(MilestoneAssignee.milestone_id).where(MilestoneAssignee.user_id == user.id))).all()
+        (
+            await session.scalars(
+                select(MilestoneAssignee.milestone_id).where(MilestoneAssignee.user_id == user.id)
+            )
+        ).all()
     )
     return render(
         request,
@@ -129,34 +150,74 @@ async def post_update_form(
     project_id: int,
     session: SessionDep,
     user: PageUser,
-    milestone_id: Annotated[int, Form()],
-    progress_pct: Annotated[int, Form()],
     csrf_token: Annotated[str, Form()] = "",
+    milestone_id: Annotated[str, Form()] = "",
+    progress_pct: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     blockers: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "/",
 ) -> Response:
+    """The no-JavaScript form behind "Kirim pembaruan"; the API's rules apply unchanged."""
     check_csrf(request, csrf_token)
-    if not 0 <= progress_pct <= 100:
-        raise Invalid("Persentase kemajuan harus antara 0 dan 100.")
-    data = UpdateCreate(milestone_id=milestone_id, progress_pct=progress_pct, note=note, blockers=blockers)
+    back = safe_next(back)
+    try:
+        pct = int(progress_pct.strip())
+        if not 0 <= pct <= 100:
+            raise ValueError
+    except ValueError:
+        return render(
+            request,
+            "update_error.html",
+            status_code=422,
+            back=back,
+            detail="Persentase kemajuan harus berupa angka bulat antara 0 dan 100.",
+        )
+    if len(note) > NOTE_MAX or len(blockers) > NOTE_MAX:
+        return render(
+            request,
+            "update_error.html",
+            status_code=422,
+            back=back,
+            detail=f"Catatan dan kendala masing-masing paling banyak {NOTE_MAX} karakter.",
+        )
+    data = UpdateCreate(
+        milestone_id=int(milestone_id) if milestone_id.isdigit() else None,
+        progress_pct=pct,
+        note=note,
+        blockers=blockers,
+    )
     try:
         await projects.post_update(session, by=user, project_id=project_id, data=data)
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         await session.rollback()
-        return render(request, "update_error.html", status_code=422, detail=exc.detail, back=safe_next(back))
-    target = safe_next(back)
-    return RedirectResponse(f"{target}{'&' if '?' in target else '?'}saved=1", status_code=303)
+        return render(request, "update_error.html", status_code=exc.status_code, detail=exc.detail, back=back)
+    parts = urlsplit(back)
+    query = f"{parts.query}&saved=1" if parts.query else "saved=1"
+    return RedirectResponse(urlunsplit(("", "", parts.path, query, parts.fragment)), status_code=303)
+
+
+async def _board_view(
+    session: AsyncSession, runtime: Runtime, kind: str, board_id: int
+) -> tuple[int, dict[str, Any]]:
+    """A board's position and snapshot from one view of the database, so that the page's `seq` matches
+    its data and the live board resumes from exactly there. On SQLite the request's transaction already
+    holds the database (BEGIN IMMEDIATE), so it is that view. On PostgreSQL a REPEATABLE READ snapshot is
+    needed, and the isolation level can only be chosen before a transaction's first query: a fresh one."""
+    board = project_board(board_id) if kind == "project" else unit_board(board_id)
+    if session.bind.dialect.name != "postgresql":
+        return await board_position(session, board), await board_snapshot(session, kind, board_id)
+    async with runtime.sessionmaker() as fresh:
+        await _consistent_read(fresh)
+        return await board_position(fresh, board), await board_snapshot(fresh, kind, board_id)
 
 
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
-async def project_page(request: Request, project_id: int, session: SessionDep, user: PageUser) -> Response:
+async def project_page(
+    request: Request, project_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser
+) -> Response:
     project = await visible_project(session, user, project_id)
-    await _consistent_read(session)
-    seq = await board_position(session, project_board(project_id))
-    snapshot = await project_snapshot(session, project_id)
-    read = await one_project_read(session, project)
-    can_post = project.lead_id == user.id or user.id in read.member_ids
+    seq, snapshot = await _board_view(session, runtime, "project", project_id)
+    read = snapshot["project"]
     return render(
         request,
         "project.html",
@@ -164,26 +225,16 @@ async def project_page(request: Request, project_id: int, session: SessionDep, u
         updates=snapshot["updates"],
         people=snapshot["people"],
         seq=seq,
-        can_post=can_post,
+        can_post=project.lead_id == user.id or user.id in read["member_ids"],
         is_lead=project.lead_id == user.id,
         saved=request.query_params.get("saved") == "1",
     )
 
 
 @router.get("/board/unit/{unit_id}", response_class=HTMLResponse)
-async def unit_board_page(request: Request, unit_id: int, session: SessionDep, user: PageUser) -> Response:
+async def unit_board_page(
+    request: Request, unit_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser
+) -> Response:
     await check_board_access(session, user, "unit", unit_id)
-    await _consistent_read(session)
-    seq = await board_position(session, unit_board(unit_id))
-    snapshot = await unit_snapshot(session, unit_id)
-    return render(
-        request,
-        "board_unit.html",
-        board=snapshot,
-        seq=seq,
-        board_json=json.dumps(snapshot, ensure_ascii=False),
-        unit_id=unit_id,
-    )
-
-
-__all__ = ["router", "PantauError", "Milestone", "MilestoneStatus"]
+    seq, snapshot = await _board_view(session, runtime, "unit", unit_id)
+    return render(request, "board_unit.html", board=snapshot, seq=seq, unit_id=unit_id)

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
+from server import clock
+from server.clock import JAKARTA
 
 PeriodKind = Literal["month", "quarter", "year"]
 
@@ -127,7 +127,7 @@ def _jakarta_date(moment: datetime | date) -> date:
 
 def today_jakarta(now: datetime | None = None) -> date:
     """Today's date in Asia/Jakarta; `now` (aware) lets callers and tests pin the clock."""
-    return _jakarta_date(now if now is not None else datetime.now(UTC))
+    return _jakarta_date(now if now is not None else clock.now())
 
 
 def month_of(moment: datetime | date) -> Period:

@@ -1,5 +1,88 @@
-"""Filled in by the feedback/performance work."""
+"""Performance (API v1): indicators, ratings, targets, distribution and exports."""
 
-from fastapi import APIRouter
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Body
+from fastapi.responses import Response
+
+from server.deps import AdminUser, CurrentUser, PeriodDep, SessionDep
+from server.jsonenc import plain
+from server.performance import exports, service
+from server.performance.access import require_unit_overview
+from server.performance.models import BehaviourSet, EvaluationSet, OrganisationResultSet
+from server.performance.targets import set_targets, targets_in_force
+from server.performance.unit_results import unrealistic_target_warnings
+
+router = APIRouter(prefix="/api/v1", tags=["performance"])
+
+
+@router.get("/users/{user_id}/performance")
+async def read_performance(user_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """A person's indicators for a period, each with its target, achievement and the records behind it."""
+    return plain(await service.performance(session, viewer=user, user_id=user_id, period=period))
+
+
+@router.put("/users/{user_id}/behaviour")
+async def set_behaviour(
+    user_id: int, body: BehaviourSet, period: PeriodDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """The supervisor's rating of perilaku kerja, with an optional note per BerAKHLAK value."""
+    return plain(await service.set_behaviour(session, by=user, user_id=user_id, period=period, data=body))
+
+
+@router.put("/users/{user_id}/evaluation")
+async def set_evaluation(
+    user_id: int, body: EvaluationSet, period: PeriodDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Confirm the suggested hasil kerja rating, or override it with a reason."""
+    return plain(await service.set_evaluation(session, by=user, user_id=user_id, period=period, data=body))
+
+
+@router.get("/units/{unit_id}/targets")
+async def read_targets(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """Targets and rating thresholds in force, each with where its value comes from."""
+    await require_unit_overview(session, user, unit_id)
+    return plain((await targets_in_force(session, unit_id=unit_id, period=period)).as_api())
+
+
+@router.put("/units/{unit_id}/targets")
+async def write_targets(
+    unit_id: int, period: PeriodDep, session: SessionDep, admin: AdminUser, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """Set targets and/or thresholds for this unit and period (null clears one). Saved even when a
+    target looks unrealistic; `warnings` says so."""
+    await require_unit_overview(session, admin, unit_id)
+    in_force = await set_targets(session, by_id=admin.id, unit_id=unit_id, period=period, body=body)
+    return plain(in_force.as_api() | {"warnings": await unrealistic_target_warnings(session, in_force)})
+
+
+@router.put("/units/{unit_id}/organisation-result")
+async def write_organisation_result(
+    unit_id: int, body: OrganisationResultSet, period: PeriodDep, session: SessionDep, admin: AdminUser
+) -> dict[str, Any]:
+    return plain(
+        await service.set_organisation_result(session, by=admin, unit_id=unit_id, period=period, result=body.result)
+    )
+
+
+@router.get("/units/{unit_id}/distribution")
+async def read_distribution(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """How the unit's predikat are distributed, against the rule for its organisation result."""
+    return plain(await service.distribution(session, viewer=user, unit_id=unit_id, period=period))
+
+
+@router.get("/units/{unit_id}/performance.csv", response_class=Response)
+async def export_csv(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> Response:
+    unit, rows = await exports.unit_table(session, viewer=user, unit_id=unit_id, period=period)
+    return _download(exports.as_csv(rows), f"{exports.file_stem(unit, period)}.csv", "text/csv; charset=utf-8")
+
+
+@router.get("/units/{unit_id}/performance.xlsx", response_class=Response)
+async def export_xlsx(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> Response:
+    unit, rows = await exports.unit_table(session, viewer=user, unit_id=unit_id, period=period)
+    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(exports.as_xlsx(rows, str(period)), f"{exports.file_stem(unit, period)}.xlsx", media)
+
+
+def _download(content: bytes, filename: str, media_type: str) -> Response:
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,123 @@
+"""Recording survey answers and computing a unit's published IKM (DOMAIN.md §2).
+
+Functions take the session and never commit; the caller's transaction does. The arithmetic and the
+rules live in ikm.py; this module only gathers the totals it needs, in SQL."""
+
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import clock
+from server.accounts.models import Role, Unit, User
+from server.accounts.service import subtree_in, unit_parents
+from server.errors import Invalid, NotFound
+from server.feedback.ikm import ikm_from_totals, min_sample, round_half_up
+from server.feedback.models import ANSWER_COLUMNS, Feedback, FeedbackCreate, IkmReport
+from server.performance.periods import Period, month_of
+
+FeedbackListener = Callable[[AsyncSession, Feedback], Awaitable[None]]
+# The performance domain registers here to recompute the named employee's satisfaction indicator,
+# in the same transaction as the answer.
+feedback_listeners: list[FeedbackListener] = []
+
+
+class NotUnitStaff(Invalid):
+    """The answer names someone who is not active staff of the unit or its sub-units (422)."""
+
+
+async def record_feedback(session: AsyncSession, *, data: FeedbackCreate) -> Feedback:
+    """Store one respondent's answers to the unit's survey; the period is the Jakarta month of now."""
+    parents = await unit_parents(session)
+    if data.unit_id not in parents:
+        raise Invalid(f"Unit {data.unit_id} does not exist")
+    if data.employee_id is not None:
+        employee = await session.get(User, data.employee_id)
+        # One message for unknown, inactive and elsewhere: a public endpoint must not reveal who exists.
+        if (
+            employee is None
+            or not employee.is_active
+            or employee.unit_id not in subtree_in(parents, data.unit_id)
+        ):
+            raise NotUnitStaff(
+                f"Employee {data.employee_id} is not on the staff of unit {data.unit_id} or its sub-units"
+            )
+    now = clock.now()
+    feedback = Feedback(
+        unit_id=data.unit_id,
+        employee_id=data.employee_id,
+        **dict(zip(ANSWER_COLUMNS, data.answers, strict=True)),
+        comment=data.comment,
+        created_at=now,
+        period=str(month_of(now)),
+    )
+    session.add(feedback)
+    await session.flush()
+    for listener in feedback_listeners:
+        await listener(session, feedback)
+    return feedback
+
+
+def _in_period(period: Period) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (Feedback.created_at >= period.start_utc, Feedback.created_at < period.end_utc)
+
+
+def _rounded(value: Decimal | None) -> float | None:
+    return None if value is None else float(round_half_up(value))
+
+
+async def unit_ikm(session: AsyncSession, *, unit_id: int, period: Period) -> IkmReport:
+    """The unit's IKM over its own and its sub-units' answers in the period, from SQL totals."""
+    unit = await session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("Unit not found")
+    units = subtree_in(await unit_parents(session), unit_id)
+    sums = [func.coalesce(func.sum(getattr(Feedback, column)), 0) for column in ANSWER_COLUMNS]
+    row = (
+        await session.execute(
+            select(func.count(Feedback.id), *sums).where(Feedback.unit_id.in_(units), *_in_period(period))
+        )
+    ).one()
+    result = ikm_from_totals(int(row[0]), [int(total) for total in row[1:]])
+    required = min_sample(unit.population)
+    return IkmReport(
+        unit_id=unit_id,
+        period=str(period),
+        n=result.n,
+        ikm=_rounded(result.ikm),
+        mutu=result.mutu,  # type: ignore[arg-type]
+        kinerja=result.kinerja,  # type: ignore[arg-type]
+        per_element=[_rounded(nrr) for nrr in result.nrr],
+        min_sample=required,
+        sample_ok=result.n >= required,
+    )
+
+
+async def answers_naming(
+    session: AsyncSession, *, user_ids: list[int], period: Period
+) -> dict[int, list[Feedback]]:
+    """The answers in the period that name each user (oldest first); every asked id has a list."""
+    found: dict[int, list[Feedback]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return found
+    rows = await session.scalars(
+        select(Feedback)
+        .where(Feedback.employee_id.in_(set(user_ids)), *_in_period(period))
+        .order_by(Feedback.created_at, Feedback.id)
+    )
+    for feedback in rows:
+        found[feedback.employee_id].append(feedback)  # type: ignore[index]
+    return found
+
+
+async def survey_staff(session: AsyncSession, *, unit_id: int) -> list[User]:
+    """Who the public may name on the unit's survey: active staff of the unit and its sub-units, by name.
+    Admins (BKPSDM operators) are left out: they do not serve the public at a counter."""
+    units = subtree_in(await unit_parents(session), unit_id)
+    rows = await session.scalars(
+        select(User)
+        .where(User.unit_id.in_(units), User.is_active.is_(True), User.role != Role.admin)
+        .order_by(User.name, User.id)
+    )
+    return list(rows)

@@ -1,0 +1,186 @@
+import html
+import re
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from server import clock
+from server.feedback.models import Feedback
+from server.feedback.pages import QUESTIONS, survey_token
+from server.feedback.routes import SURVEY_ANSWERS
+
+NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+async def fresh_rate_limits(runtime):
+    yield
+    await runtime.limiter.reset()
+
+
+@asynccontextmanager
+async def client_from(app, address: str):
+    transport = httpx.ASGITransport(app=app, client=(address, 123))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+async def stored(runtime) -> list[Feedback]:
+    async with runtime.sessionmaker() as db:
+        return list(await db.scalars(select(Feedback)))
+
+
+async def form_token(client, unit_id: int) -> str:
+    page = await client.get(f"/survey/{unit_id}")
+    return re.search(r'name="token" value="([^"]+)"', page.text)[1]
+
+
+def answers(**overrides: str) -> dict[str, str]:
+    return {f"u{i}": str(1 + i % 4) for i in range(1, 10)} | overrides
+
+
+async def test_form_shows_the_unit_the_nine_questions_and_their_own_answers(client, world):
+    response = await client.get(f"/survey/{world.dinas.id}")
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert world.dinas.name in page
+    for question in QUESTIONS:
+        assert question.name in page and question.text in page
+        for value, label in enumerate(question.options, start=1):
+            assert re.search(
+                rf'<input type="radio" id="{question.code.lower()}-{value}" name="{question.code.lower()}" '
+                rf'value="{value}" required\s*>\s*<span class="choice__label">{re.escape(label)}</span>',
+                page,
+            ), (question.code, label)
+    assert "Sangat mahal" in page and "Gratis" in page and "Tidak cepat" in page
+    assert f'action="/survey/{world.dinas.id}"' in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+
+
+def picker(page: str) -> dict[int, str]:
+    """The employee picker's choices as id -> name."""
+    select_block = re.search(r'<select id="employee_id".*?</select>', page, re.S)[0]
+    return {
+        int(i): html.unescape(name)
+        for i, name in re.findall(r'<option value="(\d+)"\s*>([^<]*)</option>', select_block)
+    }
+
+
+async def test_picker_lists_active_staff_of_the_unit_and_its_sub_units(client, world):
+    dinas = picker((await client.get(f"/survey/{world.dinas.id}")).text)
+    # Not the sibling dinas's leader, nor the admin: BKPSDM operators do not serve at the counter.
+    assert dinas == {p.id: p.name for p in (world.leader, world.lead, world.member, world.outsider)}
+    bidang = picker((await client.get(f"/survey/{world.bidang.id}")).text)
+    assert world.leader.id not in bidang and world.member.id in bidang  # the unit above is not the bidang's
+
+
+async def test_posting_the_form_stores_one_answer_and_thanks(client, world, runtime):
+    clock.freeze(NOW)
+    token = await form_token(client, world.dinas.id)
+    form = answers(token=token, employee_id=str(world.member.id), comment="Petugas ramah.")
+    response = await client.post(f"/survey/{world.dinas.id}", data=form)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/survey/{world.dinas.id}/terima-kasih"
+    [feedback] = await stored(runtime)
+    assert feedback.answers == [2, 3, 4, 1, 2, 3, 4, 1, 2]
+    assert (feedback.unit_id, feedback.employee_id, feedback.comment) == (
+        world.dinas.id,
+        world.member.id,
+        "Petugas ramah.",
+    )
+    assert feedback.period == "2026-11"
+    thanks = await client.get(response.headers["location"])
+    assert thanks.status_code == 200 and "Terima kasih" in thanks.text
+    assert f'href="/survey/{world.dinas.id}"' in thanks.text
+
+
+async def test_employee_and_comment_are_optional(client, world, runtime):
+    token = await form_token(client, world.dinas.id)
+    response = await client.post(
+        f"/survey/{world.dinas.id}", data=answers(token=token, employee_id="", comment=" ")
+    )
+    assert response.status_code == 303
+    [feedback] = await stored(runtime)
+    assert feedback.employee_id is None and feedback.comment is None
+
+
+async def test_missing_answer_shows_the_form_again_with_what_was_given(client, world, runtime):
+    token = await form_token(client, world.dinas.id)
+    form = answers(token=token, comment="Ruang tunggu panas.")
+    del form["u3"]
+    response = await client.post(f"/survey/{world.dinas.id}", data=form)
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert "Mohon jawab semua pertanyaan" in page
+    assert '<a href="#u3">3. Waktu Penyelesaian</a>' in page
+    assert 'id="u3-missing"' in page and 'id="u4-missing"' not in page
+    assert re.search(r'name="u1" value="2" required\s+checked', page)  # kept
+    assert "Ruang tunggu panas." in page
+    assert await stored(runtime) == []
+
+
+async def test_out_of_range_answer_counts_as_missing(client, world, runtime):
+    token = await form_token(client, world.dinas.id)
+    response = await client.post(f"/survey/{world.dinas.id}", data=answers(token=token, u9="5"))
+    assert response.status_code == 422 and 'id="u9-missing"' in response.text
+    assert await stored(runtime) == []
+
+
+async def test_employee_outside_the_unit_is_refused_on_the_form(client, world, runtime):
+    token = await form_token(client, world.dinas.id)
+    form = answers(token=token, employee_id=str(world.sibling_leader.id))
+    response = await client.post(f"/survey/{world.dinas.id}", data=form)
+    assert response.status_code == 422
+    assert "tidak terdaftar di unit ini" in response.text
+    assert await stored(runtime) == []
+
+
+@pytest.mark.parametrize("case", ["missing", "forged", "other unit", "expired", "garbage"])
+async def test_post_without_a_valid_form_token_is_refused(client, world, runtime, case):
+    clock.freeze(NOW)
+    secret = runtime.secret_key
+    tokens = {
+        "missing": None,
+        "forged": survey_token("not-the-secret", world.dinas.id, NOW),
+        "other unit": survey_token(secret, world.sibling.id, NOW),
+        "expired": survey_token(secret, world.dinas.id, NOW - timedelta(days=1, minutes=1)),
+        "garbage": "abc.def",
+    }
+    form = answers() if tokens[case] is None else answers(token=tokens[case])
+    response = await client.post(f"/survey/{world.dinas.id}", data=form)
+    assert response.status_code == 403
+    assert "kedaluwarsa atau tidak sah" in response.text
+    assert await stored(runtime) == []
+
+
+async def test_token_from_a_day_old_page_is_still_accepted(client, world, runtime):
+    clock.freeze(NOW)
+    token = survey_token(runtime.secret_key, world.dinas.id, NOW - timedelta(hours=23))
+    response = await client.post(f"/survey/{world.dinas.id}", data=answers(token=token))
+    assert response.status_code == 303 and len(await stored(runtime)) == 1
+
+
+async def test_form_shares_the_api_rate_limit(app, world, runtime):
+    for _ in range(SURVEY_ANSWERS.amount):
+        await runtime.limiter.hit(SURVEY_ANSWERS, "10.0.0.9")
+    async with client_from(app, "10.0.0.9") as kiosk:
+        token = await form_token(kiosk, world.dinas.id)
+        response = await kiosk.post(f"/survey/{world.dinas.id}", data=answers(token=token, comment="Lagi"))
+        api = await kiosk.post("/api/v1/feedback", json={"unit_id": world.dinas.id, "answers": [3] * 9})
+    assert response.status_code == 429 and 1 <= int(response.headers["Retry-After"]) <= 600
+    assert "Terlalu banyak jawaban" in response.text and "Lagi" in response.text
+    assert api.status_code == 429
+    assert await stored(runtime) == []
+
+
+async def test_unknown_unit_is_the_friendly_404_page(client, world):
+    for response in (
+        await client.get("/survey/999999"),
+        await client.post("/survey/999999", data=answers()),
+        await client.get("/survey/999999/terima-kasih"),
+    ):
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
