@@ -25,6 +25,11 @@ from server.projects.models import (
     ProjectCreate,
     UpdateCreate,
 )
+from server.feedback.models import FeedbackCreate
+from server.feedback.service import record_feedback
+from server.performance.models import BehaviourSet, EvaluationSet
+from server.performance.periods import month_of
+from server.performance.service import set_behaviour, set_evaluation
 from server.runtime import Runtime
 
 DEMO_PASSWORD = "pantau-demo"
@@ -214,6 +219,40 @@ async def _history(runtime: Runtime, demo: Demo, project_id: int, lead: User, mi
                 )
 
 
+async def _survey(runtime: Runtime, demo: Demo) -> None:
+    """Citizens' answers at the counters over the last two months, some naming the officer who served them."""
+    for opd, bidang in demo.units[:3]:
+        for unit in bidang:
+            staff = demo.people[unit.id]
+            mood = demo.rng.choice([(2, 4), (3, 4), (2, 3)])  # each unit has its own typical range
+            for _ in range(demo.rng.randint(18, 30)):
+                day = demo.today - timedelta(days=demo.rng.randint(0, 55))
+                clock.freeze(_at(day, demo.rng.randint(8, 15)))
+                answers = [demo.rng.randint(*mood) for _ in range(9)]
+                named = demo.rng.choice(staff[1:5]) if demo.rng.random() < 0.6 else None
+                async with runtime.transaction() as session:
+                    await record_feedback(session, data=FeedbackCreate(
+                        unit_id=unit.id, employee_id=named.id if named else None, answers=answers,
+                        comment=demo.rng.choice([None, None, "Pelayanan cepat", "Antrean terlalu panjang", "Petugas ramah"]),
+                    ))
+
+
+async def _ratings(runtime: Runtime, demo: Demo) -> None:
+    """Last month's evaluation already done for the first bidang, so the distribution page has data."""
+    last_month = month_of(demo.today.replace(day=1) - timedelta(days=1))
+    unit = demo.units[0][1][0]
+    clock.freeze(_at(demo.today - timedelta(days=3), 10))
+    async with runtime.transaction() as session:
+        for person in demo.people[unit.id]:
+            supervisor = await session.get(User, person.supervisor_id)
+            assert supervisor is not None
+            await set_behaviour(session, by=supervisor, user_id=person.id, period=last_month,
+                                data=BehaviourSet(rating=demo.rng.choice(["meets", "meets", "above"])))
+            await set_evaluation(session, by=supervisor, user_id=person.id, period=last_month,
+                                 data=EvaluationSet(hasil_kerja=demo.rng.choice(["meets", "above", "below"]),
+                                                    reason="Penilaian berdasarkan dialog kinerja bulanan"))
+
+
 async def load_demo(settings: Settings, seed: int = 2026) -> list[tuple[str, str, str]]:
     """Fill an empty database with Bukitintan; returns the demo logins, or [] when it had data."""
     runtime = Runtime.create(settings)
@@ -228,6 +267,8 @@ async def load_demo(settings: Settings, seed: int = 2026) -> list[tuple[str, str
             admin = await _organisation(session, demo)
         for spec in PROJECTS:
             await _project(runtime, demo, admin, spec)
+        await _survey(runtime, demo)
+        await _ratings(runtime, demo)
         return demo.logins
     finally:
         clock.freeze(None)

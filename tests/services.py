@@ -53,9 +53,10 @@ def free_port() -> int:
 class AppProcess:
     """A real `pantau serve` process on its own port, stopped by its PID."""
 
-    def __init__(self, env: dict[str, str], port: int) -> None:
+    def __init__(self, env: dict[str, str], port: int, *extra_args: str) -> None:
         self.env = env
         self.port = port
+        self.extra_args = extra_args
         self.process: "asyncio.subprocess.Process | None" = None
         self.output: list[str] = []
         self._reader: "asyncio.Task[None] | None" = None
@@ -66,7 +67,7 @@ class AppProcess:
 
     async def start(self, timeout: float = 60) -> "AppProcess":
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.extra_args,
             env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
         started = asyncio.get_running_loop().create_future()

@@ -118,3 +118,23 @@ async def test_closing_a_late_milestone_sends_indicator_changed_to_the_unit_boar
     changes = {m["data"]["key"]: m["data"] for m in messages[1:]}
     assert changes["timeliness"] == {"user_id": world.member.id, "period": "2026-11", "key": "timeliness", "value": 50.0}
     assert changes["quality"]["value"] == 3.0
+
+
+async def test_survey_answers_naming_someone_feed_their_satisfaction_live(frozen, client, world, live_server):
+    async with open_board(live_server, "unit", world.dinas.id, world.auth(world.leader)) as ws:
+        snapshot = await receive(ws)
+        for answers in ([4] * 9, [3] * 9, [4, 4, 4, 4, 3, 3, 3, 3, 3]):
+            response = await client.post(
+                "/api/v1/feedback", json={"unit_id": world.bidang.id, "employee_id": world.member.id, "answers": answers}
+            )
+            assert response.status_code == 201
+        events = [await receive(ws) for _ in range(3)]
+    assert [e["seq"] for e in events] == [snapshot["seq"] + 1, snapshot["seq"] + 2, snapshot["seq"] + 3]
+    assert events[-1]["type"] == "indicator.changed" and events[-1]["data"]["key"] == "satisfaction"
+    body = (await client.get(f"/api/v1/users/{world.member.id}/performance", params={"period": "2026-11"},
+                             headers=world.auth(world.member))).json()
+    satisfaction = next(i for i in body["indicators"] if i["key"] == "satisfaction")
+    assert satisfaction["n"] == 3 and satisfaction["value"] == events[-1]["data"]["value"]
+    assert satisfaction["sample_ok"] is False and satisfaction["min_sample"] == 384  # bidang population unknown
+    assert satisfaction["counts_toward_rating"] is False and "belum cukup responden" in satisfaction["explanation"]
+    assert [s["kind"] for s in satisfaction["sources"]] == ["feedback"] * 3

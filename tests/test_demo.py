@@ -1,0 +1,31 @@
+"""`pantau serve --demo` on an empty embedded database: demo data, the URL and the demo logins."""
+
+import sqlite3
+
+import httpx
+
+from tests.services import AppProcess, app_env, free_port, redis_prefix
+
+
+async def test_serve_demo_prints_url_and_logins_that_work(tmp_path):
+    database = tmp_path / "demo.db"
+    port = free_port()
+    process = await AppProcess(app_env(f"sqlite:///{database}", None, redis_prefix()), port, "--demo").start()
+    try:
+        output = "\n".join(process.output)
+        assert f"Pantau is running at http://localhost:{port}/" in output
+        logins = [line.split() for line in process.output if "/ pantau-demo" in line]
+        assert len(logins) == 4
+        async with httpx.AsyncClient(base_url=f"http://{process.address}") as http:
+            for *_, username, _slash, password in logins:
+                response = await http.post("/api/v1/auth/token", data={"username": username, "password": password})
+                assert response.status_code == 200, username
+    finally:
+        await process.stop()
+    with sqlite3.connect(database) as db:
+        staff = db.execute("SELECT count(*) FROM user").fetchone()[0]
+        projects = db.execute("SELECT count(*) FROM project").fetchone()[0]
+        late = db.execute("SELECT count(*) FROM milestone WHERE status = 'closed' AND closed_on > due_date").fetchone()[0]
+        on_time = db.execute("SELECT count(*) FROM milestone WHERE status = 'closed' AND closed_on <= due_date").fetchone()[0]
+        answers = db.execute("SELECT count(*) FROM feedback").fetchone()[0]
+    assert 30 <= staff <= 60 and 6 <= projects <= 10 and late > 0 and on_time > 0 and answers > 0
