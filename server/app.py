@@ -13,6 +13,7 @@ from sqlalchemy import text
 from server.accounts import routes as account_routes
 from server.accounts.service import ensure_bootstrap_admin
 from server.config import Settings, get_settings
+from server.middleware import SecurityHeaders
 from server.errors import NotAuthenticated, PantauError, TooManyRequests, Unavailable
 from server.feedback import pages as feedback_pages
 from server.feedback import routes as feedback_routes
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """For load balancers: 200 when this process can reach its database, 503 otherwise."""
         runtime: Runtime = request.app.state.runtime
         try:
-            async with runtime.sessionmaker() as session:
+            async with runtime.read_sessionmaker() as session:
                 await session.execute(text("SELECT 1"))
         except Exception as exc:
             raise Unavailable() from exc
@@ -90,5 +91,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(realtime_routes.router)
     app.include_router(feedback_pages.router)
     app.include_router(page_routes.router)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

@@ -35,9 +35,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def configure_sqlite(sync_engine: Any) -> None:
-    """WAL for concurrent readers, and BEGIN IMMEDIATE so that a writer waits for the lock up front
-    instead of failing with SQLITE_BUSY when it upgrades a read transaction (SQLAlchemy's recipe)."""
+def configure_sqlite(sync_engine: Any, *, writes: bool) -> None:
+    """WAL for concurrent readers. A writing engine starts transactions with BEGIN IMMEDIATE, so a
+    writer waits for the lock up front instead of failing with SQLITE_BUSY when it upgrades a read
+    transaction (SQLAlchemy's recipe); a reading engine keeps plain BEGIN, so reads never queue."""
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -51,13 +52,13 @@ def configure_sqlite(sync_engine: Any) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, *, writes: bool = True) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(async_url(url))
-        configure_sqlite(engine.sync_engine)
+        configure_sqlite(engine.sync_engine, writes=writes)
         return engine
     return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -97,6 +98,13 @@ async def transaction(
 def _is_connection_error(exc: DBAPIError) -> bool:
     text = str(exc.orig).lower()
     return any(word in text for word in ("connection", "could not connect", "server closed", "terminating"))
+
+
+async def consistent_reads(session: AsyncSession) -> None:
+    """Make every query of this (fresh) session see one snapshot of the database. SQLite's WAL read
+    transaction already does; PostgreSQL needs REPEATABLE READ, set before the first query."""
+    if session.bind.dialect.name == "postgresql":
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 async def transaction_lock(session: AsyncSession, name: str) -> None:

@@ -27,8 +27,13 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with transaction(runtime.sessionmaker, after_commit=runtime.publish_pending) as session:
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """GET requests read without taking SQLite's write lock, so page views never queue behind writes."""
+    makers = runtime.read_sessionmaker if request.method in READ_ONLY_METHODS else runtime.sessionmaker
+    async with transaction(makers, after_commit=runtime.publish_pending) as session:
         yield session
 
 

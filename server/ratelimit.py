@@ -63,9 +63,36 @@ class Limiter:
             retry_after=retry_after,
         )
 
+    async def check(self, item: RateLimitItem, *identifiers: str) -> None:
+        """Raise TooManyRequests if `item` is used up for these identifiers, without counting."""
+        try:
+            if await self.strategy.test(item, *identifiers):
+                return
+            stats = await self.strategy.get_window_stats(item, *identifiers)
+        except (redis.RedisError, OSError):
+            log.warning("rate limit storage unavailable; allowing the request", exc_info=True)
+            return
+        retry_after = math.ceil(stats.reset_time - time.time())
+        raise TooManyRequests(
+            f"Too many failed attempts: try again in {max(1, retry_after)} seconds.", retry_after=retry_after
+        )
+
+    async def count(self, item: RateLimitItem, *identifiers: str) -> None:
+        """Count one event against `item` without refusing anything (e.g. a failed sign-in)."""
+        try:
+            await self.strategy.hit(item, *identifiers)
+        except (redis.RedisError, OSError):
+            log.warning("rate limit storage unavailable; not counted", exc_info=True)
+
     async def reset(self) -> None:
         """Forget every counter of this deployment (tests; an operator clearing a mistaken block)."""
-        await self.storage.reset()
+        if isinstance(self.storage, MemoryStorage):
+            # limits' memory storage expires entries in a background task that fails on a cleared
+            # store (KeyError), so start from a fresh one instead.
+            self.storage = MemoryStorage()
+            self.strategy = MovingWindowRateLimiter(self.storage)
+        else:
+            await self.storage.reset()
 
     async def close(self) -> None:
         if self._close is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import AppSetting
 from server.config import Settings
-from server.db import make_engine, make_sessionmaker, transaction
+from server.db import is_sqlite, make_engine, make_sessionmaker, transaction
 from server.errors import Conflict
 from server.idempotency import prune_records
 from server.performance.service import listen
@@ -29,6 +29,10 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # For work that only reads (GET requests, board snapshots). On SQLite a second engine whose
+    # transactions do not take the write lock; on PostgreSQL the same engine.
+    read_engine: AsyncEngine
+    read_sessionmaker: async_sessionmaker[AsyncSession]
     hub: Hub
     broker: MemoryBroker
     # Rate-limit counters: this process's memory, or Redis shared by every process when configured.
@@ -41,13 +45,15 @@ class Runtime:
         listen()
         engine = make_engine(settings.database_url)
         sessionmaker = make_sessionmaker(engine)
+        read_engine = make_engine(settings.database_url, writes=False) if is_sqlite(settings.database_url) else engine
+        read_sessionmaker = make_sessionmaker(read_engine)
 
         async def load_events(board: str, after: int, upto: int | None) -> list[tuple[int, str]]:
-            async with sessionmaker() as session:
+            async with read_sessionmaker() as session:
                 return await events_after(session, board, after, upto)
 
         async def load_position(board: str) -> int:
-            async with sessionmaker() as session:
+            async with read_sessionmaker() as session:
                 return await board_position(session, board)
 
         hub = Hub(
@@ -58,7 +64,8 @@ class Runtime:
         )
         broker = make_broker(hub, settings.redis_url, settings.redis_prefix)
         return cls(
-            settings=settings, engine=engine, sessionmaker=sessionmaker, hub=hub, broker=broker,
+            settings=settings, engine=engine, sessionmaker=sessionmaker, read_engine=read_engine,
+            read_sessionmaker=read_sessionmaker, hub=hub, broker=broker,
             limiter=Limiter.from_settings(settings),
         )
 
@@ -74,6 +81,8 @@ class Runtime:
         await self.broker.stop()
         await self.limiter.close()
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
     async def publish_pending(self, session: AsyncSession) -> None:
         events = take_pending(session)

@@ -74,6 +74,7 @@ async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "runtime" not in request.fixturenames:
         return
     runtime: Runtime = request.getfixturevalue("runtime")
+    await runtime.limiter.reset()
     tables = [t.name for t in reversed(metadata.sorted_tables) if t.name != "app_setting"]
     async with runtime.engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
@@ -10,7 +10,7 @@ from server.accounts import service
 from server.accounts.models import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead
 from server.accounts.security import create_access_token
 from server.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
-from server.errors import NotAuthenticated
+from server.ratelimit import client_address
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -22,12 +22,13 @@ class Token(BaseModel):
 
 @router.post("/auth/token")
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, runtime: RuntimeDep
+    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, runtime: RuntimeDep
 ) -> Token:
-    """OAuth2 password flow: exchange a username and password for a bearer token."""
-    user = await service.authenticate(session, username=form.username, password=form.password)
-    if user is None:
-        raise NotAuthenticated("Incorrect username or password")
+    """OAuth2 password flow: exchange a username and password for a bearer token. Repeated failures
+    for one account or from one address are refused for a while (429 with Retry-After)."""
+    user = await service.sign_in(
+        session, runtime.limiter, username=form.username, password=form.password, address=client_address(request)
+    )
     token = create_access_token(user.id, runtime.secret_key, runtime.settings.access_token_minutes)
     return Token(access_token=token)
 

@@ -11,9 +11,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from server import clock
 
 _hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps the response time the same,
-# so timing does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("pantau-dummy-password")
+_dummy_hashes: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps the response time the same, so
+    timing does not reveal which usernames exist. Made with the hasher in use, at its cost."""
+    key = id(_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash("pantau-dummy-password")
+    return _dummy_hashes[key]
 
 
 def hash_password(password: str) -> str:
@@ -22,7 +29,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

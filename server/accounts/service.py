@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from limits import parse as parse_limit
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,7 +10,8 @@ from server import clock
 from server.accounts.models import Role, Unit, UnitCreate, UnitUpdate, User, UserCreate, WebSession
 from server.accounts.security import hash_password, new_token, token_digest, verify_password
 from server.db import transaction_lock
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from server.ratelimit import Limiter
 
 
 async def get_unit(session: AsyncSession, unit_id: int) -> Unit:
@@ -107,6 +109,28 @@ async def authenticate(session: AsyncSession, *, username: str, password: str) -
         return None
     if user is None or not user.is_active:
         return None
+    return user
+
+
+# Failed sign-ins only: a correct password is never refused because of someone else's guessing
+# elsewhere. Per account it stops password guessing on one NIP; per address, spraying many accounts.
+FAILED_SIGN_INS_PER_ACCOUNT = parse_limit("10/15 minutes")
+FAILED_SIGN_INS_PER_ADDRESS = parse_limit("50/15 minutes")
+
+
+async def sign_in(
+    session: AsyncSession, limiter: Limiter, *, username: str, password: str, address: str
+) -> User:
+    """The user for these credentials, or NotAuthenticated; 429 while this account or address has
+    had too many failed attempts."""
+    account = username.strip().lower()
+    await limiter.check(FAILED_SIGN_INS_PER_ACCOUNT, "sign-in-account", account)
+    await limiter.check(FAILED_SIGN_INS_PER_ADDRESS, "sign-in-address", address)
+    user = await authenticate(session, username=username.strip(), password=password)
+    if user is None:
+        await limiter.count(FAILED_SIGN_INS_PER_ACCOUNT, "sign-in-account", account)
+        await limiter.count(FAILED_SIGN_INS_PER_ADDRESS, "sign-in-address", address)
+        raise NotAuthenticated("Incorrect username or password")
     return user
 
 

@@ -2,12 +2,11 @@
 Every page reads fully without JavaScript; the board's live updates are an enhancement."""
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts import service as accounts
@@ -17,11 +16,8 @@ from server.errors import Conflict, Forbidden, Invalid, NotAuthenticated
 from server.pages.render import Viewer, render
 from server.projects import service as projects
 from server.projects.access import visible_project
-from server.projects.boards import board_snapshot, check_board_access
-from server.projects.models import MilestoneAssignee, UpdateCreate
-from server.realtime.events import board_position, project_board, unit_board
-from server.realtime.routes import _consistent_read
-from server.runtime import Runtime
+from server.projects.boards import board_view, check_board_access
+from server.projects.models import UpdateCreate
 
 router = APIRouter(include_in_schema=False)
 
@@ -126,13 +122,7 @@ async def home(request: Request, session: SessionDep, user: PageUser) -> Respons
 
 async def my_work(request: Request, session: AsyncSession, user: User, error: str | None = None) -> Response:
     project_list = await projects.list_projects(session, by=user)
-    mine = set(
-        (
-            await session.scalars(
-                select(MilestoneAssignee.milestone_id).where(MilestoneAssignee.user_id == user.id)
-            )
-        ).all()
-    )
+    mine = {m.id for p in project_list for m in p.milestones if user.id in m.assignee_ids}
     return render(
         request,
         "my_work.html",
@@ -181,7 +171,7 @@ async def post_update_form(
             detail=f"Catatan dan kendala masing-masing paling banyak {NOTE_MAX} karakter.",
         )
     data = UpdateCreate(
-        milestone_id=int(milestone_id) if milestone_id.isdigit() else None,
+        milestone_id=int(milestone_id) if milestone_id.isdigit() and len(milestone_id) < 10 else None,
         progress_pct=pct,
         note=note,
         blockers=blockers,
@@ -196,27 +186,12 @@ async def post_update_form(
     return RedirectResponse(urlunsplit(("", "", parts.path, query, parts.fragment)), status_code=303)
 
 
-async def _board_view(
-    session: AsyncSession, runtime: Runtime, kind: str, board_id: int
-) -> tuple[int, dict[str, Any]]:
-    """A board's position and snapshot from one view of the database, so that the page's `seq` matches
-    its data and the live board resumes from exactly there. On SQLite the request's transaction already
-    holds the database (BEGIN IMMEDIATE), so it is that view. On PostgreSQL a REPEATABLE READ snapshot is
-    needed, and the isolation level can only be chosen before a transaction's first query: a fresh one."""
-    board = project_board(board_id) if kind == "project" else unit_board(board_id)
-    if session.bind.dialect.name != "postgresql":
-        return await board_position(session, board), await board_snapshot(session, kind, board_id)
-    async with runtime.sessionmaker() as fresh:
-        await _consistent_read(fresh)
-        return await board_position(fresh, board), await board_snapshot(fresh, kind, board_id)
-
-
 @router.get("/projects/{project_id}", response_class=HTMLResponse)
 async def project_page(
     request: Request, project_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser
 ) -> Response:
     project = await visible_project(session, user, project_id)
-    seq, snapshot = await _board_view(session, runtime, "project", project_id)
+    seq, snapshot = await board_view(runtime.read_sessionmaker, "project", project_id)
     read = snapshot["project"]
     return render(
         request,
@@ -236,5 +211,5 @@ async def unit_board_page(
     request: Request, unit_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser
 ) -> Response:
     await check_board_access(session, user, "unit", unit_id)
-    seq, snapshot = await _board_view(session, runtime, "unit", unit_id)
+    seq, snapshot = await board_view(runtime.read_sessionmaker, "unit", unit_id)
     return render(request, "board_unit.html", board=snapshot, seq=seq, unit_id=unit_id)

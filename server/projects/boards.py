@@ -5,15 +5,17 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server import clock
 from server.accounts.models import Role, Unit, UnitRead, User
 from server.accounts.service import subtree_in, unit_parents
 from server.config import get_settings
+from server.db import consistent_reads
 from server.errors import NotFound
 from server.projects.access import can_see_unit, visible_project
 from server.projects.models import Project, ProgressUpdate
+from server.realtime.events import board_position
 from server.projects.reads import ProjectRead, UpdateRead, one_project_read, project_reads, update_reads
 
 RECENT_UPDATES = 20
@@ -98,21 +100,22 @@ async def unit_snapshot(session: AsyncSession, unit_id: int) -> dict[str, Any]:
 
 
 async def adoption(session: AsyncSession, unit_ids: set[int]) -> dict[str, Any]:
-    """Which staff of these units have not posted an update in the last `stale_after_days` days."""
+    """Which ASN in staff roles have not posted an update in the last `stale_after_days` days
+    (leaders and admins do not post updates, so they are not counted)."""
     days = get_settings().stale_after_days
     since = clock.now() - timedelta(days=days)
     recent_authors = select(ProgressUpdate.author_id).where(ProgressUpdate.created_at >= since)
     staff = (
         await session.execute(
             select(User.id, User.name)
-            .where(User.unit_id.in_(unit_ids), User.role != Role.admin, User.is_active)
+            .where(User.unit_id.in_(unit_ids), User.role == Role.staff, User.is_active)
             .order_by(User.name)
         )
     ).all()
     quiet = (
         await session.execute(
             select(User.id, User.name)
-            .where(User.unit_id.in_(unit_ids), User.role != Role.admin, User.is_active, User.id.not_in(recent_authors))
+            .where(User.unit_id.in_(unit_ids), User.role == Role.staff, User.is_active, User.id.not_in(recent_authors))
             .order_by(User.name)
         )
     ).all()
@@ -121,6 +124,15 @@ async def adoption(session: AsyncSession, unit_ids: set[int]) -> dict[str, Any]:
         "staff_count": len(staff),
         "quiet": [{"id": user_id, "name": name} for user_id, name in quiet],
     }
+
+
+async def board_view(sessionmaker: async_sessionmaker[AsyncSession], kind: str, board_id: int) -> tuple[int, dict[str, Any]]:
+    """A board's position and its snapshot from one view of the database, so that a client resuming
+    with `since=<position>` neither misses nor repeats an event."""
+    async with sessionmaker() as session:
+        await consistent_reads(session)
+        position = await board_position(session, f"{kind}:{board_id}")
+        return position, await board_snapshot(session, kind, board_id)
 
 
 async def board_snapshot(session: AsyncSession, kind: str, board_id: int) -> dict[str, Any]:

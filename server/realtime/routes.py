@@ -6,13 +6,12 @@ import logging
 
 import anyio
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
 from server.deps import SESSION_COOKIE, user_from_credentials
 from server.errors import NotFound
 from server.jsonenc import encode
-from server.projects.boards import board_snapshot, check_board_access
+from server.projects.boards import board_view, check_board_access
 from server.realtime.events import board_position, can_replay_from, events_after
 from server.realtime.hub import Subscriber
 from server.runtime import Runtime
@@ -31,23 +30,16 @@ def _bearer(websocket: WebSocket) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def _consistent_read(session: AsyncSession) -> None:
-    """Snapshot and board position must come from one view of the database."""
-    if session.bind.dialect.name == "postgresql":
-        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-
-
 async def _opening_messages(
     runtime: Runtime, kind: str, board_id: int, board: str, since: int | None
 ) -> tuple[list[str], int]:
     """Either the events after `since` (when the log still has them all) or a fresh snapshot."""
-    async with runtime.sessionmaker() as session:
-        await _consistent_read(session)
-        position = await board_position(session, board)
-        if since is not None and await can_replay_from(session, board, since, position):
-            missed = await events_after(session, board, since, position)
-            return [message for _, message in missed], position
-        data = await board_snapshot(session, kind, board_id)
+    if since is not None:
+        async with runtime.read_sessionmaker() as session:
+            position = await board_position(session, board)
+            if await can_replay_from(session, board, since, position):
+                return [message for _, message in await events_after(session, board, since, position)], position
+    position, data = await board_view(runtime.read_sessionmaker, kind, board_id)
     snapshot = {"seq": position, "type": "snapshot", "scope": board, "at": encode(clock.now()), "data": data}
     return [json.dumps(snapshot, separators=(",", ":"), ensure_ascii=False)], position
 
@@ -57,7 +49,7 @@ async def board_socket(websocket: WebSocket, kind: str, board_id: int, since: in
     runtime: Runtime = websocket.app.state.runtime
     # Accept first: a close before accept reaches the client as a bare HTTP 403 that says nothing.
     await websocket.accept()
-    async with runtime.sessionmaker() as session:
+    async with runtime.read_sessionmaker() as session:
         user = await user_from_credentials(
             session, runtime, bearer_token=_bearer(websocket), cookie=websocket.cookies.get(SESSION_COOKIE)
         )
