@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from server.accounts import routes as account_routes
 from server.accounts.service import ensure_bootstrap_admin
+from server.apidocs import mount_docs
 from server.config import Settings, get_settings
 from server.middleware import SecurityHeaders
 from server.errors import NotAuthenticated, PantauError, TooManyRequests, Unavailable
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         description="Performance-based staff management for the regional government of Bukitintan.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
 
     @app.exception_handler(PantauError)
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(realtime_routes.router)
     app.include_router(feedback_pages.router)
     app.include_router(page_routes.router)
+    mount_docs(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     return app

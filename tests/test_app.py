@@ -1,0 +1,28 @@
+"""What every response and page carries, whatever the domain."""
+
+import re
+
+
+async def test_pages_carry_security_headers(client):
+    response = await client.get("/login")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+async def test_openapi_and_offline_docs(client):
+    spec = await client.get("/openapi.json")
+    assert spec.status_code == 200 and "/api/v1/projects/{project_id}/updates" in spec.json()["paths"]
+    docs = await client.get("/docs")
+    assert docs.status_code == 200
+    assert not re.search(r"""(src|href)=["']https?://""", docs.text), "the docs page must not load from other sites"
+    assert "<script>" not in docs.text  # no inline script
+    for asset in re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", docs.text):
+        assert (await client.get(asset)).status_code == 200, asset
+
+
+async def test_health_check(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
