@@ -92,6 +92,33 @@ def _create_user(args: argparse.Namespace) -> None:
     print(f"Created user {args.username} (id {user_id}).")
 
 
+def _sqlite_path(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    from server.db import is_sqlite, sync_url
+
+    if not is_sqlite(url):
+        sys.exit("backup and restore are for the embedded SQLite database; on PostgreSQL use pg_dump and pg_restore")
+    database = make_url(sync_url(url)).database
+    if not database or database == ":memory:":
+        sys.exit("PANTAU_DATABASE_URL names no database file")
+    return database
+
+
+def _backup(args: argparse.Namespace) -> None:
+    from server.backup import backup
+
+    pages = backup(_sqlite_path(get_settings().database_url), args.path)
+    print(f"Backed up {pages} pages to {args.path}.")
+
+
+def _restore(args: argparse.Namespace) -> None:
+    from server.backup import restore
+
+    restore(args.path, _sqlite_path(get_settings().database_url))
+    print(f"Restored {args.path}. Restart Pantau if it was running.")
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="pantau", description="Pantau: performance-based staff management")
@@ -114,6 +141,13 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--unit-id", type=int, required=True)
     create.add_argument("--supervisor-id", type=int)
     create.set_defaults(run=_create_user)
+
+    backup = commands.add_parser("backup", help="copy the embedded SQLite database, consistently, while it runs")
+    backup.add_argument("path")
+    backup.set_defaults(run=_backup)
+    restore = commands.add_parser("restore", help="replace the embedded SQLite database with a backup")
+    restore.add_argument("path")
+    restore.set_defaults(run=_restore)
 
     args = parser.parse_args(argv)
     args.run(args)

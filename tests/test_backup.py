@@ -1,0 +1,60 @@
+"""`pantau backup` and `pantau restore` on the embedded database, while it is open for writing."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+from server.migrate import upgrade
+
+
+def _pantau(database, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")} | {
+        "PANTAU_DATABASE_URL": f"sqlite:///{database}"
+    }
+    return subprocess.run([sys.executable, "-m", "server", *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def _rows(database):
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT id, name, parent_id FROM unit ORDER BY id").fetchall()
+
+
+def test_backup_then_restore_gives_back_the_same_data(tmp_path):
+    live = tmp_path / "pantau.db"
+    upgrade(f"sqlite:///{live}")
+    writer = sqlite3.connect(live)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.executemany("INSERT INTO unit (name) VALUES (?)", [(f"Unit {n}",) for n in range(50)])
+    writer.commit()
+    writer.execute("BEGIN")
+    writer.execute("INSERT INTO unit (name) VALUES ('not yet committed')")  # an open write transaction
+    result = _pantau(live, "backup", str(tmp_path / "copy.db"))
+    assert result.returncode == 0, result.stderr
+    writer.rollback()
+    expected = _rows(live)
+    assert len(expected) == 50 and _rows(tmp_path / "copy.db") == expected
+    writer.execute("DELETE FROM unit")
+    writer.commit()
+    writer.close()
+    assert _rows(live) == []
+    restored = _pantau(live, "restore", str(tmp_path / "copy.db"))
+    assert restored.returncode == 0, restored.stderr
+    assert _rows(live) == expected
+
+
+def test_restore_refuses_a_file_that_is_not_a_pantau_database(tmp_path):
+    live = tmp_path / "pantau.db"
+    upgrade(f"sqlite:///{live}")
+    (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
+    result = _pantau(live, "restore", str(tmp_path / "junk.db"))
+    assert result.returncode != 0 and "not a sound Pantau database" in result.stderr
+
+
+def test_backup_on_postgres_points_to_pg_dump(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")} | {
+        "PANTAU_DATABASE_URL": "postgresql://postgres@127.0.0.1/test"
+    }
+    result = subprocess.run([sys.executable, "-m", "server", "backup", str(tmp_path / "x")], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "pg_dump" in result.stderr
