@@ -4,6 +4,8 @@ import sys
 
 BENCHMARKS = {
     "recompute": "bench.recompute",
+    "import": "bench.importer",
+    "ws": "bench.ws",
 }
 
 

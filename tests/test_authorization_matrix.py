@@ -43,6 +43,7 @@ class Row:
     expected: dict[str, int]
     body: Any = None
     form: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
     params: dict[str, str] = field(default_factory=dict)
 
 
@@ -58,6 +59,10 @@ def rows() -> list[Row]:
         Row("POST", "/api/v1/units", admin_only | {"admin": 201}, body={"name": "Bidang Baru"}),
         Row("PATCH", "/api/v1/units/{bidang}", admin_only | {"admin": 200}, body={"population": 900}),
         Row("POST", "/api/v1/users", admin_only | {"admin": 201}, body="new_user"),
+        Row("GET", "/api/v1/users", expect(403, admin=200, leader=200, sibling_leader=200)),
+        Row("PATCH", "/api/v1/users/{member}", admin_only | {"admin": 200}, body={"name": "Nama Baru"}),
+        Row("POST", "/api/v1/users/import", admin_only | {"admin": 200}, params={"dry_run": "true"},
+            files={"file": ("pegawai.csv", b"NIP,Nama,Unit\n198703102012011005,Sari,Bidang Pelayanan\n", "text/csv")}),
         Row("GET", "/api/v1/projects", expect(200)),
         Row("POST", "/api/v1/projects", expect(403, admin=201, leader=201), body="new_project"),
         Row("GET", "/api/v1/projects/{project}", seen_by_project(200)),
@@ -145,7 +150,9 @@ async def test_authorization(row: Row, actor: str, client, world, runtime, setup
 
     body = _body(row.body, world, names)
     kwargs: dict[str, Any] = {"headers": headers, "params": row.params}
-    if row.form is not None:
+    if row.files is not None:
+        kwargs["files"] = row.files
+    elif row.form is not None:
         person = people.get(actor)
         kwargs["data"] = {"username": person.username, "password": PASSWORD} if person else {}
     elif body is not None:

@@ -102,3 +102,15 @@ class AppSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str
+
+
+class UserUpdate(SQLModel):
+    """What an admin may change about an account; every change is kept in the history."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    unit_id: int | None = None
+    supervisor_id: int | None = None
+    is_active: bool | None = None
+    email: str | None = Field(default=None, max_length=200)
+    password: str | None = Field(default=None, min_length=8, max_length=256)

@@ -2,17 +2,21 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from server.accounts import service
-from server.accounts.models import UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead
+from server.accounts.importer import import_staff
+from server.accounts.models import Role, UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate
 from server.accounts.security import create_access_token
 from server.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
+from server.errors import Forbidden, Invalid
 from server.ratelimit import client_address
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+MAX_IMPORT_BYTES = 5_000_000
 
 
 class Token(BaseModel):
@@ -59,4 +63,40 @@ async def update_unit(unit_id: int, body: UnitUpdate, session: SessionDep, admin
 @router.post("/users", status_code=201)
 async def create_user(body: UserCreate, session: SessionDep, admin: AdminUser) -> UserRead:
     """Create an ASN account. `nip` is the 18-digit NIP; spaces are ignored."""
-    return UserRead.model_validate(await service.create_user(session, data=body))
+    return UserRead.model_validate(await service.create_user(session, data=body, by_id=admin.id))
+
+
+@router.get("/users")
+async def list_users(session: SessionDep, user: CurrentUser) -> list[UserRead]:
+    """Admins see every account; leaders the people of their unit and its sub-units."""
+    if user.role == Role.admin:
+        return [UserRead.model_validate(u) for u in await service.list_users(session)]
+    if user.role == Role.leader:
+        units = await service.unit_subtree(session, user.unit_id)
+        return [UserRead.model_validate(u) for u in await service.list_users(session, unit_ids=units)]
+    raise Forbidden("Only admins and leaders may list accounts")
+
+
+@router.patch("/users/{user_id}")
+async def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin: AdminUser) -> UserRead:
+    """Change an account: name, role, unit, supervisor, email, password, or disable it (is_active=false
+    ends its sessions and tokens at once). Every change is kept in the history."""
+    user = await service.get_user(session, user_id)
+    return UserRead.model_validate(await service.update_user(session, by_id=admin.id, user=user, data=body))
+
+
+@router.post("/users/import")
+async def import_users(
+    file: UploadFile, session: SessionDep, admin: AdminUser, dry_run: bool = False
+) -> dict[str, object]:
+    """Import staff from a CSV or XLSX file (columns: NIP, name, unit, supervisor NIP, role, email).
+    Every row is checked first; with any problem nothing is imported and the 422 lists each bad row."""
+    content = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise Invalid(f"The file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB")
+    report = await import_staff(
+        session, by_id=admin.id, filename=file.filename or "import.csv", content=content, dry_run=dry_run
+    )
+    if not report.ok:
+        raise Invalid(report.problems() or "The file has no rows")
+    return {"rows": len(report.rows), "imported": report.imported, "dry_run": dry_run}

@@ -7,8 +7,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
-from server.accounts.models import Role, Unit, UnitCreate, UnitUpdate, User, UserCreate, WebSession
+from server.accounts.models import Role, Unit, UnitCreate, UnitUpdate, User, UserCreate, UserUpdate, WebSession
 from server.accounts.security import hash_password, new_token, token_digest, verify_password
+from server.audit import record_change
 from server.db import transaction_lock
 from server.errors import Conflict, Invalid, NotAuthenticated, NotFound
 from server.ratelimit import Limiter
@@ -87,7 +88,9 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def create_user(session: AsyncSession, *, data: UserCreate, password_hash: str | None = None) -> User:
+async def create_user(
+    session: AsyncSession, *, data: UserCreate, password_hash: str | None = None, by_id: int | None = None
+) -> User:
     """`password_hash` lets a bulk loader hash one shared initial password once instead of per user."""
     if await session.get(Unit, data.unit_id) is None:
         raise Invalid(f"Unit {data.unit_id} does not exist")
@@ -100,7 +103,51 @@ async def create_user(session: AsyncSession, *, data: UserCreate, password_hash:
     user = User.model_validate(data, update={"password_hash": password_hash or hash_password(data.password)})
     session.add(user)
     await session.flush()
+    await record_change(
+        session, actor_id=by_id, entity="user", entity_id=user.id, action="created", subject_user_id=user.id,
+        after={"username": user.username, "nip": user.nip, "role": user.role.value, "unit_id": user.unit_id,
+               "supervisor_id": user.supervisor_id},
+    )
     return user
+
+
+async def update_user(session: AsyncSession, *, by_id: int, user: User, data: UserUpdate) -> User:
+    changes = data.model_dump(exclude_unset=True)
+    if "unit_id" in changes and await session.get(Unit, changes["unit_id"]) is None:
+        raise Invalid(f"Unit {changes['unit_id']} does not exist")
+    if changes.get("supervisor_id") is not None:
+        if changes["supervisor_id"] == user.id:
+            raise Invalid("A person cannot be their own supervisor")
+        if await session.get(User, changes["supervisor_id"]) is None:
+            raise Invalid(f"Supervisor {changes['supervisor_id']} does not exist")
+    for field in ("name", "role", "unit_id", "is_active"):
+        if field in changes and changes[field] is None:
+            raise Invalid(f"{field} cannot be empty")
+    before = {field: getattr(user, field) for field in changes if field != "password"}
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+    for field, value in changes.items():
+        setattr(user, field, value)
+    session.add(user)
+    await session.flush()
+    after = {field: getattr(user, field) for field in changes}
+    if data.password is not None:
+        after["password"] = "changed"
+    await record_change(
+        session, actor_id=by_id, entity="user", entity_id=user.id, action="updated", subject_user_id=user.id,
+        before={k: (v.value if isinstance(v, Role) else v) for k, v in before.items()},
+        after={k: (v.value if isinstance(v, Role) else v) for k, v in after.items()},
+    )
+    if data.is_active is False:
+        await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    return user
+
+
+async def list_users(session: AsyncSession, *, unit_ids: set[int] | None = None) -> list[User]:
+    query = select(User).order_by(User.name)
+    if unit_ids is not None:
+        query = query.where(User.unit_id.in_(unit_ids))
+    return list((await session.scalars(query)).all())
 
 
 async def authenticate(session: AsyncSession, *, username: str, password: str) -> User | None:

@@ -106,7 +106,9 @@ async def test_bad_period_is_422(frozen, client, world):
 async def _history(runtime, user_id):
     async with runtime.sessionmaker() as db:
         rows = await db.scalars(
-            select(HistoryEntry).where(HistoryEntry.subject_user_id == user_id).order_by(HistoryEntry.id)
+            select(HistoryEntry)
+            .where(HistoryEntry.subject_user_id == user_id, HistoryEntry.entity == "rating")
+            .order_by(HistoryEntry.id)
         )
         return list(rows.all())
 
