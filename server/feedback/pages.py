@@ -5,8 +5,10 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
@@ -205,3 +207,13 @@ async def submit_survey(unit_id: int, request: Request, session: SessionDep, run
 async def survey_thanks(unit_id: int, request: Request, session: SessionDep) -> Response:
     unit = await get_unit(session, unit_id)
     return render(request, "survey_thanks.html", unit=unit)
+
+
+@router.get("/survey/{unit_id}/poster", response_class=HTMLResponse)
+async def survey_poster(unit_id: int, request: Request, session: SessionDep) -> Response:
+    """A printable A4 poster for the service counter: the unit's name and a QR code to its survey."""
+    unit = await get_unit(session, unit_id)
+    survey_url = str(request.url_for("survey_form", unit_id=unit.id))
+    qr = segno.make(survey_url, error="m")
+    svg = qr.svg_inline(scale=1, dark="#000000", light="#ffffff", omitsize=True)
+    return render(request, "survey_poster.html", unit=unit, survey_url=survey_url, qr_svg=Markup(svg))

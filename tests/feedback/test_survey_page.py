@@ -184,3 +184,12 @@ async def test_unknown_unit_is_the_friendly_404_page(client, world):
     ):
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_printable_poster_has_a_qr_code_to_the_units_survey(client, world):
+    response = await client.get(f"/survey/{world.bidang.id}/poster")
+    assert response.status_code == 200
+    assert world.bidang.name in response.text and "<svg" in response.text
+    assert f"http://test/survey/{world.bidang.id}" in response.text
+    assert "https://" not in response.text.replace(f"http://test/survey/{world.bidang.id}", "")
+    assert (await client.get("/survey/99999/poster")).status_code == 404
