@@ -74,7 +74,8 @@ def _create_user(args: argparse.Namespace) -> None:
             role=args.role, unit_id=args.unit_id, supervisor_id=args.supervisor_id,
         )
     except ValidationError as exc:
-        sys.exit(f"Invalid user: {exc.errors()[0]['msg']}")
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        sys.exit(f"Invalid user: {problems}")
 
     async def run() -> int:
         runtime = Runtime.create(settings)

@@ -105,3 +105,36 @@ def app_env(database_url: str, redis_url: str | None, prefix: str, **extra: str)
         env["PANTAU_REDIS_URL"] = redis_url
     env.update(extra)
     return env
+
+
+class RedisProcess:
+    """A private redis-server on its own port, for tests that must stop and restart Redis."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: "asyncio.subprocess.Process | None" = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self, timeout: float = 20) -> "RedisProcess":
+        self.process = await asyncio.create_subprocess_exec(
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        assert self.process.stdout is not None
+
+        async def ready() -> None:
+            async for line in self.process.stdout:  # type: ignore[union-attr]
+                if b"Ready to accept connections" in line:
+                    return
+            raise RuntimeError("redis-server exited before it was ready")
+
+        await asyncio.wait_for(ready(), timeout)
+        return self
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            await self.process.wait()
