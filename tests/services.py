@@ -138,3 +138,48 @@ class RedisProcess:
         if self.process is not None and self.process.returncode is None:
             os.kill(self.process.pid, signal.SIGKILL)
             await self.process.wait()
+
+
+class TcpProxy:
+    """Forwards a local port to a server; stop() refuses new connections and cuts open ones, so a
+    test can make the database unreachable without touching the machine's PostgreSQL."""
+
+    def __init__(self, port: int, target: tuple[str, int]) -> None:
+        self.port = port
+        self.target = target
+        self.server: "asyncio.base_events.Server | None" = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> "TcpProxy":
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        return self
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+        for writer in list(self.writers):
+            writer.close()
+        self.writers.clear()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.close()
+            return
+        self.writers |= {writer, upstream_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+        self.writers -= {writer, upstream_writer}

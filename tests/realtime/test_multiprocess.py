@@ -2,12 +2,12 @@
 
 import asyncio
 import random
-from datetime import date
 
 import httpx
 import pytest
 
 from tests.realtime.boards import open_board, receive
+from tests.realtime.scenario import arrange
 from tests.services import REDIS_URL, AppProcess, app_env, free_port, postgres_database, redis_prefix
 
 pytestmark = pytest.mark.multiprocess
@@ -26,44 +26,10 @@ async def two_processes():
             await asyncio.gather(*(p.stop() for p in processes))
 
 
-async def _token(http: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    response = await http.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def _arrange(http: httpx.AsyncClient) -> dict:
-    admin = await _token(http, "admin", "admin-password")
-    unit = (await http.post("/api/v1/units", json={"name": "Dinas PUPR"}, headers=admin)).json()
-    people = {}
-    for username, role, nip in (("kadis", "leader", "197001012000031001"), ("asn", "staff", "199203042018012002")):
-        body = {"username": username, "password": "kata-sandi-1", "name": username, "nip": nip, "role": role,
-                "unit_id": unit["id"]}
-        people[username] = (await http.post("/api/v1/users", json=body, headers=admin)).json()
-    project = (
-        await http.post(
-            "/api/v1/projects",
-            json={"name": "Jalan Desa", "unit_id": unit["id"], "lead_id": people["asn"]["id"],
-                  "start_date": date.today().isoformat(), "due_date": "2027-06-30"},
-            headers=admin,
-        )
-    ).json()
-    staff = await _token(http, "asn", "kata-sandi-1")
-    milestone = (
-        await http.post(
-            f"/api/v1/projects/{project['id']}/milestones",
-            json={"title": "Survei", "due_date": "2027-01-31", "assignee_ids": [people["asn"]["id"]]},
-            headers=staff,
-        )
-    ).json()
-    return {"unit": unit, "project": project, "milestone": milestone, "staff": staff,
-            "leader": await _token(http, "kadis", "kata-sandi-1")}
-
-
 async def test_event_crosses_processes_and_since_replay_loses_nothing(two_processes):
     a, b = two_processes
     async with httpx.AsyncClient(base_url=f"http://{a.address}") as via_a, httpx.AsyncClient(base_url=f"http://{b.address}") as via_b:
-        world = await _arrange(via_a)
+        world = await arrange(via_a)
         updates_url = f"/api/v1/projects/{world['project']['id']}/updates"
 
         async def post(http: httpx.AsyncClient, pct: int) -> int:
@@ -95,7 +61,7 @@ async def test_board_dropped_at_random_moments_sees_every_event_once(two_process
     a, b = two_processes
     rng = random.Random(20261128)
     async with httpx.AsyncClient(base_url=f"http://{a.address}") as via_a, httpx.AsyncClient(base_url=f"http://{b.address}") as via_b:
-        world = await _arrange(via_a)
+        world = await arrange(via_a)
         updates_url = f"/api/v1/projects/{world['project']['id']}/updates"
         total = 40
         posted: list[int] = []
