@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from server.errors import Conflict, Unavailable
+from server.errors import Conflict, Invalid, Unavailable
 
 from server.models_base import metadata  # noqa: E402,F401  (re-exported for Alembic and tests)
 
@@ -80,19 +80,35 @@ async def transaction(
         try:
             yield session
             await session.commit()
-        except IntegrityError as exc:
-            await session.rollback()
-            raise Conflict("This conflicts with existing data") from exc
-        except DBAPIError as exc:
-            await session.rollback()
-            if exc.connection_invalidated or _is_connection_error(exc):
-                raise Unavailable() from exc
-            raise
-        except BaseException:
-            await session.rollback()
-            raise
+        except BaseException as exc:
+            await _rollback_quietly(session)
+            mapped = _as_request_error(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
         if after_commit is not None:
             await after_commit(session)
+
+
+async def _rollback_quietly(session: AsyncSession) -> None:
+    try:
+        await session.rollback()
+    except Exception:  # the connection may be the thing that broke; the pool discards it
+        pass
+
+
+def _as_request_error(exc: BaseException) -> BaseException:
+    """Database failures as the status the caller should see; anything else unchanged."""
+    if isinstance(exc, IntegrityError):
+        return Conflict("This conflicts with existing data")
+    if isinstance(exc, DataError | OverflowError) or (
+        isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
+    ):
+        # A value the database cannot hold (e.g. an id beyond 64 bits) is the caller's mistake.
+        return Invalid("A value in the request is out of range")
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or _is_connection_error(exc)):
+        return Unavailable()
+    return exc
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
