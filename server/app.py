@@ -6,21 +6,25 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.accounts import routes as account_routes
 from server.accounts.service import ensure_bootstrap_admin
 from server.apidocs import mount_docs
 from server.config import Settings, get_settings
-from server.middleware import SecurityHeaders
-from server.errors import NotAuthenticated, PantauError, TooManyRequests, Unavailable
+from server.errors import Invalid, NotAuthenticated, PantauError, TooManyRequests, Unavailable
 from server.feedback import pages as feedback_pages
 from server.feedback import routes as feedback_routes
+from server.middleware import SecurityHeaders
+from server.pages import help as help_pages
 from server.pages import routes as page_routes
-from server.performance import routes as performance_routes
 from server.pages.render import render_error
+from server.performance import pages as performance_pages
+from server.performance import routes as performance_routes
 from server.projects import routes as project_routes
 from server.realtime import routes as realtime_routes
 from server.runtime import Runtime
@@ -60,6 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot parse with 400; Pantau's contract calls bad input 422.
+        if exc.status_code == 400:
+            return await pantau_error(request, Invalid("The request body could not be read: send valid JSON (UTF-8)"))
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(PantauError)
     async def pantau_error(request: Request, exc: PantauError) -> Response:
         if _wants_html(request):
@@ -93,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(performance_routes.router)
     app.include_router(realtime_routes.router)
     app.include_router(feedback_pages.router)
+    app.include_router(performance_pages.router)
     app.include_router(page_routes.router)
+    app.include_router(help_pages.router)
     mount_docs(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

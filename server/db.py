@@ -10,9 +10,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from server.errors import Conflict, Invalid, Unavailable
-
 from server.models_base import metadata  # noqa: E402,F401  (re-exported for Alembic and tests)
-
 
 
 def sync_url(url: str) -> str:

@@ -16,6 +16,11 @@ from server.accounts.models import Role, Unit, UnitCreate, User, UserCreate
 from server.accounts.security import hash_password
 from server.accounts.service import create_unit, create_user
 from server.config import Settings
+from server.feedback.models import FeedbackCreate
+from server.feedback.service import record_feedback
+from server.performance.models import BehaviourSet, EvaluationSet
+from server.performance.periods import month_of
+from server.performance.service import set_behaviour, set_evaluation
 from server.projects import service as projects
 from server.projects.models import (
     MemberAdd,
@@ -25,11 +30,6 @@ from server.projects.models import (
     ProjectCreate,
     UpdateCreate,
 )
-from server.feedback.models import FeedbackCreate
-from server.feedback.service import record_feedback
-from server.performance.models import BehaviourSet, EvaluationSet
-from server.performance.periods import month_of
-from server.performance.service import set_behaviour, set_evaluation
 from server.runtime import Runtime
 
 DEMO_PASSWORD = "pantau-demo"

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pydantic import BaseModel
+
 
 class PantauError(Exception):
     status_code = 400
@@ -61,3 +63,24 @@ class TooManyRequests(PantauError):
 
     def default_detail(self) -> str:
         return "Too many requests; try again later"
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx body: a message, or FastAPI's list of validation problems."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# Documented on every API router, so the OpenAPI document says what clients will really receive.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (401, "Not authenticated: no, invalid or expired credentials"),
+        (403, "The caller can see this resource but may not do this to it"),
+        (404, "Unknown, or not visible to the caller"),
+        (409, "Conflicts with the current state"),
+        (422, "Invalid input, with a message a person can act on"),
+        (429, "Rate limited; see Retry-After"),
+        (503, "The database is unavailable"),
+    )
+}

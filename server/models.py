@@ -1,11 +1,11 @@
 """Every table, imported in one place for Alembic and the test set-up."""
 
 from server.accounts.models import AppSetting, Unit, User, WebSession
+from server.audit import HistoryEntry
 from server.feedback.models import Feedback
 from server.idempotency import IdempotencyRecord
-from server.audit import HistoryEntry
-from server.projects.models import Milestone, MilestoneAssignee, Project, ProjectMember, ProgressUpdate
 from server.performance.models import OrganisationResult, Rating, Target
+from server.projects.models import Milestone, MilestoneAssignee, ProgressUpdate, Project, ProjectMember
 from server.realtime.models import BoardCounter, BoardEvent
 
 __all__ = [

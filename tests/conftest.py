@@ -11,11 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from argon2 import PasswordHasher
 
 from server import clock
 from server.accounts import security
@@ -24,13 +23,12 @@ from server.app import create_app
 from server.cli import UVICORN_WEBSOCKET_OPTIONS
 from server.config import Settings
 from server.db import metadata
-from server.models import __all__ as _all_tables  # noqa: F401  (every table on the metadata)
 from server.migrate import upgrade
+from server.models import __all__ as _all_tables  # noqa: F401  (every table on the metadata)
 from server.projects.reads import MilestoneRead, ProjectRead
 from server.runtime import Runtime
 from tests import factories
 from tests.services import REDIS_URL, backend, free_port, postgres_database, redis_prefix, sqlite_database
-
 
 # Real argon2, with the cheapest parameters: the tests create many users and do not test hash strength.
 security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -11,10 +11,10 @@ from server.accounts.importer import import_staff
 from server.accounts.models import Role, UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate
 from server.accounts.security import create_access_token
 from server.deps import AdminUser, CurrentUser, RuntimeDep, SessionDep
-from server.errors import Forbidden, Invalid
+from server.errors import ERROR_RESPONSES, Forbidden, Invalid
 from server.ratelimit import client_address
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERROR_RESPONSES)
 
 MAX_IMPORT_BYTES = 5_000_000
 

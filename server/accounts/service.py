@@ -7,7 +7,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
-from server.accounts.models import Role, Unit, UnitCreate, UnitUpdate, User, UserCreate, UserUpdate, WebSession
+from server.accounts.models import (
+    Role,
+    Unit,
+    UnitCreate,
+    UnitUpdate,
+    User,
+    UserCreate,
+    UserUpdate,
+    WebSession,
+)
 from server.accounts.security import hash_password, new_token, token_digest, verify_password
 from server.audit import record_change
 from server.db import transaction_lock

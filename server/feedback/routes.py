@@ -9,7 +9,7 @@ from limits import RateLimitItemPerMinute
 from starlette.types import Message
 
 from server.deps import PeriodDep, SessionDep
-from server.errors import PantauError
+from server.errors import ERROR_RESPONSES, PantauError
 from server.feedback import service
 from server.feedback.models import FeedbackCreate, FeedbackRead, IkmReport
 from server.ratelimit import per_client
@@ -69,7 +69,9 @@ survey_rate_limit = per_client(SURVEY_ANSWERS)
 
 # Nine small integers and a 2,000-character comment fit many times over; more is not a survey answer.
 MAX_ANSWER_BODY = 16 * 1024
-router = APIRouter(prefix="/api/v1", tags=["feedback"], route_class=body_limited_route(MAX_ANSWER_BODY))
+router = APIRouter(
+    prefix="/api/v1", tags=["feedback"], route_class=body_limited_route(MAX_ANSWER_BODY), responses=ERROR_RESPONSES
+)
 
 
 @router.post(

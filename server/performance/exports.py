@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.accounts.models import Unit, User
 from server.accounts.service import subtree_in
 from server.performance.access import require_unit_overview
-from server.performance.periods import Period
 from server.performance.indicators import compute_indicators
+from server.performance.periods import Period
 from server.performance.service import performance_read, ratings_of, targets_for, unit_staff
 
 COLUMNS = [

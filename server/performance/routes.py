@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
 from server.deps import AdminUser, CurrentUser, PeriodDep, SessionDep
+from server.errors import ERROR_RESPONSES
 from server.jsonenc import plain
 from server.performance import exports, service
 from server.performance.access import require_unit_overview
@@ -13,7 +14,7 @@ from server.performance.models import BehaviourSet, EvaluationSet, OrganisationR
 from server.performance.targets import set_targets, targets_in_force
 from server.performance.unit_results import unrealistic_target_warnings
 
-router = APIRouter(prefix="/api/v1", tags=["performance"])
+router = APIRouter(prefix="/api/v1", tags=["performance"], responses=ERROR_RESPONSES)
 
 
 @router.get("/users/{user_id}/performance")

@@ -27,7 +27,7 @@ PREDIKATS: tuple[str, ...] = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang"
 ORGANISATION_RESULTS: tuple[str, ...] = ("Istimewa", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang")
 
 # (hasil kerja, perilaku) -> predikat, the official 3x3 matrix.
-_MATRIX: dict[tuple[str, str], str] = {
+PREDIKAT_MATRIX: dict[tuple[str, str], str] = {
     ("above", "below"): "Kurang",
     ("above", "meets"): "Baik",
     ("above", "above"): "Sangat Baik",
@@ -63,7 +63,7 @@ def predikat(hasil_kerja: str | None, perilaku: str | None) -> str | None:
         _check_rating("perilaku", perilaku)
     if hasil_kerja is None or perilaku is None:
         return None
-    return _MATRIX[(hasil_kerja, perilaku)]
+    return PREDIKAT_MATRIX[(hasil_kerja, perilaku)]
 
 
 # --- Distribution curve (SE MenPANRB 03/2023) -------------------------------------------------------

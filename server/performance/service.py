@@ -13,6 +13,7 @@ from server.accounts.models import Role, User
 from server.accounts.service import ancestors_in, subtree_in, unit_parents
 from server.audit import record_change
 from server.errors import Invalid
+from server.feedback.service import feedback_listeners
 from server.performance.access import rateable_person, require_unit_overview, viewable_person
 from server.performance.indicators import PersonIndicators, compute_indicators
 from server.performance.models import BehaviourSet, EvaluationSet, OrganisationResult, Rating
@@ -25,7 +26,6 @@ from server.performance.rules import (
     suggest_hasil_kerja,
 )
 from server.performance.targets import TargetsInForce, targets_in_force
-from server.feedback.service import feedback_listeners
 from server.projects.service import milestone_closed_listeners
 from server.realtime.events import record_event, unit_board
 

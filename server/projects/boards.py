@@ -14,9 +14,9 @@ from server.config import get_settings
 from server.db import consistent_reads
 from server.errors import NotFound
 from server.projects.access import can_see_unit, visible_project
-from server.projects.models import Project, ProgressUpdate
-from server.realtime.events import board_position
+from server.projects.models import ProgressUpdate, Project
 from server.projects.reads import ProjectRead, UpdateRead, one_project_read, project_reads, update_reads
+from server.realtime.events import board_position
 
 RECENT_UPDATES = 20
 

@@ -5,8 +5,8 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import SQLModel
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from server import clock
 from server.accounts.models import User
@@ -17,9 +17,9 @@ from server.projects.models import (
     Milestone,
     MilestoneAssignee,
     MilestoneStatus,
+    ProgressUpdate,
     Project,
     ProjectMember,
-    ProgressUpdate,
 )
 
 

@@ -6,13 +6,21 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from server.deps import CurrentUser, SessionDep
+from server.errors import ERROR_RESPONSES
 from server.idempotency import request_fingerprint, run_once
 from server.projects import service
 from server.projects.access import visible_project
-from server.projects.models import MemberAdd, MilestoneClose, MilestoneCreate, MilestoneReschedule, ProjectCreate, UpdateCreate
+from server.projects.models import (
+    MemberAdd,
+    MilestoneClose,
+    MilestoneCreate,
+    MilestoneReschedule,
+    ProjectCreate,
+    UpdateCreate,
+)
 from server.projects.reads import MilestoneRead, ProjectRead, UpdateRead, one_project_read
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
+router = APIRouter(prefix="/api/v1", tags=["projects"], responses=ERROR_RESPONSES)
 
 
 @router.post("/projects", status_code=201)

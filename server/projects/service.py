@@ -31,10 +31,10 @@ from server.projects.models import (
     MilestoneCreate,
     MilestoneReschedule,
     MilestoneStatus,
+    ProgressUpdate,
     Project,
     ProjectCreate,
     ProjectMember,
-    ProgressUpdate,
     UpdateCreate,
 )
 from server.projects.reads import (

@@ -23,6 +23,8 @@ class Subscriber:
         self.channel = channel
         self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(maxsize)
         self.overflowed = asyncio.Event()
+        # Called once when the client falls too far behind (the socket handler ends its coroutines).
+        self.on_overflow: Callable[[], object] | None = None
 
     def offer(self, seq: int, message: str) -> None:
         if self.overflowed.is_set():
@@ -31,6 +33,8 @@ class Subscriber:
             self.queue.put_nowait((seq, message))
         except asyncio.QueueFull:
             self.overflowed.set()
+            if self.on_overflow is not None:
+                self.on_overflow()
 
 
 class BoardChannel:

@@ -1,6 +1,5 @@
 """Live boards over WebSocket: snapshot or replay first, then every event of the board in order."""
 
-import asyncio
 import json
 import logging
 
@@ -49,18 +48,10 @@ async def board_socket(websocket: WebSocket, kind: str, board_id: int, since: in
     runtime: Runtime = websocket.app.state.runtime
     # Accept first: a close before accept reaches the client as a bare HTTP 403 that says nothing.
     await websocket.accept()
-    async with runtime.read_sessionmaker() as session:
-        user = await user_from_credentials(
-            session, runtime, bearer_token=_bearer(websocket), cookie=websocket.cookies.get(SESSION_COOKIE)
-        )
-        if user is None:
-            await websocket.close(CLOSE_UNAUTHENTICATED, "not authenticated")
-            return
-        try:
-            await check_board_access(session, user, kind, board_id)
-        except NotFound:
-            await websocket.close(CLOSE_NOT_FOUND, "board not found")
-            return
+    refusal = await _refusal(websocket, runtime, kind, board_id)
+    if refusal is not None:
+        await websocket.close(*refusal)
+        return
     board = f"{kind}:{board_id}"
     async with runtime.hub.subscribe(board) as subscriber:
         try:
@@ -69,61 +60,90 @@ async def board_socket(websocket: WebSocket, kind: str, board_id: int, since: in
             pass
 
 
-async def _serve(
+async def _refusal(websocket: WebSocket, runtime: Runtime, kind: str, board_id: int) -> tuple[int, str] | None:
+    """The close code and reason for a caller who may not open this board, or None.
+
+    A function of its own so that the session and the user are freed once checked rather than held
+    for as long as the board stays open (a wall screen stays open for days)."""
+    async with runtime.read_sessionmaker() as session:
+        user = await user_from_credentials(
+            session, runtime, bearer_token=_bearer(websocket), cookie=websocket.cookies.get(SESSION_COOKIE)
+        )
+        if user is None:
+            return CLOSE_UNAUTHENTICATED, "not authenticated"
+        try:
+            await check_board_access(session, user, kind, board_id)
+        except NotFound:
+            return CLOSE_NOT_FOUND, "board not found"
+    return None
+
+
+async def _send_from(websocket: WebSocket, runtime: Runtime, board: str, after: int, upto: int | None) -> int:
+    """Send the logged events after `after` (up to `upto`); returns the last seq sent."""
+    for seq, message in await runtime.hub.load_events(board, after, upto):
+        await websocket.send_text(message)
+        after = seq
+    return after
+
+
+async def _send_opening(
     websocket: WebSocket, runtime: Runtime, subscriber: Subscriber, kind: str, board_id: int, board: str, since: int | None
-) -> None:
+) -> int:
+    """The snapshot or the replay, then whatever reached this process meanwhile; returns the last seq sent.
+
+    A function of its own so that the snapshot text (hundreds of kilobytes on a large unit board) is
+    freed once sent rather than held for as long as the connection lives."""
     opening, last = await _opening_messages(runtime, kind, board_id, board, since)
     for message in opening:
         await websocket.send_text(message)
     await subscriber.channel.ready.wait()
-
-    async def send_from(after: int, upto: int | None) -> int:
-        for seq, message in await runtime.hub.load_events(board, after, upto):
-            await websocket.send_text(message)
-            after = seq
-        return after
-
     # Events that reached this process while the snapshot was being read are already in the queue or the log.
     channel_position = subscriber.channel.position or 0
     if channel_position > last:
-        last = await send_from(last, channel_position)
+        last = await _send_from(websocket, runtime, board, last, channel_position)
+    return last
 
-    async def pump() -> None:
-        nonlocal last
-        while True:
-            seq, message = await subscriber.queue.get()
-            if seq <= last:
-                continue
-            if seq > last + 1:
-                last = await send_from(last, seq - 1)
-            await websocket.send_text(message)
-            last = seq
 
-    async def drain_incoming() -> None:
-        while True:
-            received = await websocket.receive()
-            if received["type"] == "websocket.disconnect":
-                return
+async def _serve(
+    websocket: WebSocket, runtime: Runtime, subscriber: Subscriber, kind: str, board_id: int, board: str, since: int | None
+) -> None:
+    last = await _send_opening(websocket, runtime, subscriber, kind, board_id, board, since)
 
-    too_slow = False
-
-    async def watch_overflow() -> None:
-        nonlocal too_slow
-        await subscriber.overflowed.wait()
-        too_slow = True
-
+    # Two coroutines, receive and send; when either ends both end. A client that falls too far behind
+    # ends them too: the hub cancels the group from `Subscriber.offer` (no third task to watch for it).
     async with anyio.create_task_group() as group:
 
-        async def until_first_ends(job: "asyncio.Future[None] | object") -> None:
+        async def pump() -> None:
+            nonlocal last
             try:
-                await job()  # type: ignore[operator]
+                while True:
+                    seq, message = await subscriber.queue.get()
+                    if seq <= last:
+                        continue
+                    if seq > last + 1:
+                        last = await _send_from(websocket, runtime, board, last, seq - 1)
+                    await websocket.send_text(message)
+                    last = seq
             finally:
                 group.cancel_scope.cancel()
 
-        for job in (pump, drain_incoming, watch_overflow):
-            group.start_soon(until_first_ends, job)
+        async def drain_incoming() -> None:
+            try:
+                while True:
+                    received = await websocket.receive()
+                    if received["type"] == "websocket.disconnect":
+                        return
+            finally:
+                group.cancel_scope.cancel()
 
-    if too_slow:
+        subscriber.on_overflow = group.cancel_scope.cancel
+        if subscriber.overflowed.is_set():
+            group.cancel_scope.cancel()
+        group.start_soon(pump)
+        group.start_soon(drain_incoming)
+    subscriber.on_overflow = None
+
+    if subscriber.overflowed.is_set():
         log.info("board %s: closing a client that fell %d messages behind", board, runtime.settings.board_queue_size)
         with anyio.move_on_after(2):
             await websocket.close(CLOSE_TOO_SLOW, "too slow: reconnect with since")

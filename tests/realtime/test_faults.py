@@ -11,7 +11,15 @@ import pytest
 
 from tests.realtime.scenario import arrange
 from tests.realtime.watchers import Poster, Watcher
-from tests.services import AppProcess, RedisProcess, TcpProxy, app_env, free_port, postgres_database, redis_prefix
+from tests.services import (
+    AppProcess,
+    RedisProcess,
+    TcpProxy,
+    app_env,
+    free_port,
+    postgres_database,
+    redis_prefix,
+)
 
 pytestmark = pytest.mark.multiprocess
 

@@ -1,0 +1,224 @@
+"""What the performance pages show, built from the service's results: period labels and choices, the
+reasoning behind a suggested rating, the trend over recent periods, and a person's rating history."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import clock
+from server.accounts.models import User
+from server.audit import HistoryEntry
+from server.performance import service
+from server.performance.charts import LineChart, SeriesData, line_chart
+from server.performance.indicators import LABELS
+from server.performance.periods import Period, month_of, parse_period, recent_periods
+from server.performance.rules import mean_achievement
+from server.performance.targets import INDICATOR_KEYS, TargetsInForce
+
+TREND_LENGTH = 6
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def period_label(period: Period | str) -> str:
+    """November 2026 · Triwulan IV 2026 · Tahun 2026."""
+    if isinstance(period, str):
+        if not period:
+            return ""
+        period = parse_period(period)
+    if period.kind == "month":
+        return format_date(period.first_day, format="MMMM y", locale="id")
+    if period.kind == "quarter":
+        return f"Triwulan {_ROMAN[period.number - 1]} {period.year}"
+    return f"Tahun {period.year}"
+
+
+def period_short(period: Period) -> str:
+    """Nov 2026 · Tw IV 2026 · 2026 — for chart axes."""
+    if period.kind == "month":
+        return format_date(period.first_day, format="MMM y", locale="id")
+    if period.kind == "quarter":
+        return f"Tw {_ROMAN[period.number - 1]} {period.year}"
+    return str(period.year)
+
+
+def period_next(period: Period) -> Period:
+    if period.kind == "month":
+        return Period("month", period.year + period.number // 12, period.number % 12 + 1)
+    if period.kind == "quarter":
+        return Period("quarter", period.year + period.number // 4, period.number % 4 + 1)
+    return Period("year", period.year + 1, 1)
+
+
+@dataclass(frozen=True)
+class PeriodChoices:
+    """The period picker: recent months, quarters and years (and the shown period, wherever it is)."""
+
+    current: Period
+    groups: list[tuple[str, list[tuple[str, str]]]]
+    previous: Period
+    next: Period | None  # None when the next period has not started yet
+
+
+def period_choices(shown: Period, *, planning: bool = False, today: date | None = None) -> PeriodChoices:
+    """Periods up to the current one; `planning` (targets are set ahead) adds the next year's worth."""
+    this_month = month_of(today or clock.today())
+    latest = {
+        "Bulanan": this_month,
+        "Triwulanan": Period("quarter", this_month.year, (this_month.number - 1) // 3 + 1),
+        "Tahunan": Period("year", this_month.year, 1),
+    }
+    ahead = {"Bulanan": 12, "Triwulanan": 4, "Tahunan": 1} if planning else {}
+    groups = []
+    for (title, last), count in zip(latest.items(), (12, 8, 4), strict=True):
+        for _ in range(ahead.get(title, 0)):
+            last = period_next(last)
+        periods = list(reversed(recent_periods(last, count + ahead.get(title, 0))))
+        if shown.kind == last.kind and shown not in periods:
+            periods.append(shown)
+        groups.append((title, [(str(p), period_label(p)) for p in periods]))
+    upcoming = period_next(shown)
+    started = upcoming.first_day <= this_month.first_day
+    return PeriodChoices(shown, groups, shown.previous(), upcoming if planning or started else None)
+
+
+@dataclass(frozen=True)
+class Reasoning:
+    """Why Pantau suggests the hasil kerja rating it suggests."""
+
+    counted: list[tuple[str, Decimal]]  # (indicator label, achievement %)
+    skipped: list[tuple[str, str]]  # (indicator label, why it does not count)
+    mean: Decimal | None
+    above: Decimal
+    meets: Decimal
+    suggested: str | None
+
+
+def reasoning(read: dict[str, Any], targets: TargetsInForce) -> Reasoning:
+    counted: list[tuple[str, Decimal]] = []
+    skipped: list[tuple[str, str]] = []
+    for indicator in read["indicators"]:
+        achievement = indicator["achievement_pct"]
+        if achievement is None:
+            skipped.append((indicator["label"], "belum ada data pada periode ini"))
+        elif not indicator["counts_toward_rating"]:
+            skipped.append(
+                (
+                    indicator["label"],
+                    f"belum cukup responden ({indicator['n']} dari minimal {indicator['min_sample']})",
+                )
+            )
+        else:
+            counted.append((indicator["label"], achievement))
+    thresholds = targets.thresholds
+    return Reasoning(
+        counted,
+        skipped,
+        mean_achievement([a for _, a in counted]),
+        thresholds.above,
+        thresholds.meets,
+        read["hasil_kerja_suggested"],
+    )
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    period: str
+    label: str
+    cells: dict[str, Any]  # key -> {"value", "achievement_pct", "counts"}
+
+
+@dataclass(frozen=True)
+class Trend:
+    chart: LineChart
+    rows: list[TrendRow]
+    kind: str
+
+
+async def trend(session: AsyncSession, person: User, period: Period) -> Trend:
+    """Achievement against target over the last periods of the same kind: one scale for all indicators."""
+    periods = recent_periods(period, TREND_LENGTH)
+    rows: list[TrendRow] = []
+    for each in periods:
+        indicators = (await service.indicators_of(session, [person], each))[person.id].indicators
+        cells = {
+            key: {
+                "value": indicators[key].value,
+                "achievement_pct": indicators[key].achievement_pct,
+                "counts": indicators[key].counts_toward_rating,
+            }
+            for key in INDICATOR_KEYS
+        }
+        rows.append(TrendRow(str(each), period_label(each), cells))
+    series = [
+        SeriesData(
+            key,
+            LABELS[key],
+            [row.cells[key]["achievement_pct"] for row in rows],
+            [row.cells[key]["value"] is not None and not row.cells[key]["counts"] for row in rows],
+        )
+        for key in INDICATOR_KEYS
+    ]
+    chart = line_chart(
+        [period_short(p) for p in periods],
+        series,
+        periods=[row.label for row in rows],
+        reference=Decimal(100),
+    )
+    return Trend(chart, rows, period.kind)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: Any
+    who: str
+    period: str
+    what: str  # "perilaku" | "hasil_kerja_confirmed" | "hasil_kerja_overridden"
+    before: str | None
+    after: str | None
+    suggested: str | None
+    why: str | None
+
+
+async def rating_history(session: AsyncSession, person_id: int) -> list[HistoryRow]:
+    """Every change to the person's ratings, newest first, as the append-only history keeps it."""
+    entries = (
+        await session.scalars(
+            select(HistoryEntry)
+            .where(HistoryEntry.subject_user_id == person_id, HistoryEntry.entity == "rating")
+            .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
+        )
+    ).all()
+    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    names = dict((await session.execute(select(User.id, User.name).where(User.id.in_(actor_ids)))).all())
+    rows = []
+    for entry in entries:
+        before, after = entry.before or {}, entry.after or {}
+        field = "perilaku" if entry.action == "perilaku" else "hasil_kerja"
+        rows.append(
+            HistoryRow(
+                at=entry.at,
+                who=names.get(entry.actor_id, "–"),
+                period=entry.period or "",
+                what=entry.action,
+                before=before.get(field),
+                after=after.get(field),
+                suggested=after.get("suggested"),
+                why=after.get("note") if field == "perilaku" else entry.reason,
+            )
+        )
+    return rows
+
+
+def source_label(source: dict[str, Any], unit_names: dict[int, str]) -> str:
+    """Where a target or threshold comes from, in words."""
+    if source["kind"] == "default":
+        return "Bawaan Pantau"
+    where = (
+        "Unit ini" if source["kind"] == "this_unit" else unit_names.get(source["unit_id"], "Unit di atasnya")
+    )
+    return f"{where} · {period_label(source['period'])}"
