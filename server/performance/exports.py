@@ -25,7 +25,7 @@ async def unit_table(session: AsyncSession, *, viewer: User, unit_id: int, perio
     parents = await require_unit_overview(session, viewer, unit_id)
     unit = await session.get(Unit, unit_id)
     assert unit is not None
-    staff = await unit_staff(session, subtree_in(parents, unit_id))
+    staff = await unit_staff(session, unit_id, subtree_in(parents, unit_id))
     targets = await targets_for(session, staff, period)
     people = await compute_indicators(session, users=staff, period=period, targets=targets)
     ratings = await ratings_of(session, [u.id for u in staff], period)

@@ -219,7 +219,7 @@ async def _distribution(
 ) -> Response:
     result = await service.distribution(session, viewer=viewer, unit_id=unit_id, period=period)
     parents = await unit_parents(session)
-    staff = await service.unit_staff(session, subtree_in(parents, unit_id))
+    staff = await service.unit_staff(session, unit_id, subtree_in(parents, unit_id))
     ratings = await service.ratings_of(session, [u.id for u in staff if u.id is not None], period)
     unit_names = {u.id: u.name for u in await list_units(session)}
     people = []

@@ -203,16 +203,21 @@ async def set_organisation_result(
     return await distribution(session, viewer=by, unit_id=unit_id, period=period)
 
 
-async def unit_staff(session: AsyncSession, unit_ids: set[int]) -> list[User]:
+async def unit_staff(session: AsyncSession, unit_id: int, unit_ids: set[int]) -> list[User]:
+    """The people evaluated within a unit: everyone in it and its sub-units except admins and the
+    unit's own heads (a Kepala Dinas is rated outside the unit she leads)."""
     rows = await session.scalars(
-        select(User).where(User.unit_id.in_(unit_ids), User.role != Role.admin, User.is_active).order_by(User.name)
+        select(User)
+        .where(User.unit_id.in_(unit_ids), User.role != Role.admin, User.is_active)
+        .where(~((User.role == Role.leader) & (User.unit_id == unit_id)))
+        .order_by(User.name)
     )
     return list(rows.all())
 
 
 async def distribution(session: AsyncSession, *, viewer: User, unit_id: int, period: Period) -> dict[str, Any]:
     parents = await require_unit_overview(session, viewer, unit_id)
-    staff = await unit_staff(session, subtree_in(parents, unit_id))
+    staff = await unit_staff(session, unit_id, subtree_in(parents, unit_id))
     ratings = await ratings_of(session, [u.id for u in staff], period)
     counts = dict.fromkeys(PREDIKATS, 0)
     for rating in ratings.values():

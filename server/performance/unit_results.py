@@ -7,13 +7,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.service import subtree_in, unit_parents
 from server.feedback.service import unit_ikm
-from server.performance.indicators import ClosedWork, timeliness_rule
+from server.performance.indicators import LABELS, ClosedWork, timeliness_rule
 from server.performance.periods import Period
 from server.performance.rules import weighted_quality, weighted_timeliness
 from server.performance.targets import INDICATOR_KEYS, TargetsInForce
 from server.projects.models import Milestone, MilestoneStatus, Project
 
 LOOKBACK = 4
+
+
+def _id_number(value: Decimal) -> str:
+    """86,11 — the decimal comma of Indonesian text."""
+    return f"{value.normalize():f}".replace(".", ",")
 
 
 async def unit_values(session: AsyncSession, unit_id: int, period: Period) -> dict[str, Decimal | None]:
@@ -51,7 +56,7 @@ async def unrealistic_target_warnings(session: AsyncSession, in_force: TargetsIn
         target = in_force.target(key)
         if history[key] and target > max(history[key]):
             warnings.append(
-                f"Target ini belum pernah tercapai: target {key} {target} lebih tinggi dari capaian tertinggi unit "
-                f"({max(history[key])}) dalam {LOOKBACK} periode terakhir."
+                f"Target ini belum pernah tercapai: target {LABELS[key].lower()} {_id_number(target)} lebih tinggi "
+                f"dari capaian tertinggi unit ({_id_number(max(history[key]))}) dalam {LOOKBACK} periode terakhir."
             )
     return warnings
