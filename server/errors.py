@@ -79,6 +79,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "The caller can see this resource but may not do this to it"),
         (404, "Unknown, or not visible to the caller"),
         (409, "Conflicts with the current state"),
+        (413, "The request body is over the route's limit"),
         (422, "Invalid input, with a message a person can act on"),
         (429, "Rate limited; see Retry-After"),
         (503, "The database is unavailable"),

@@ -26,3 +26,13 @@ async def test_openapi_and_offline_docs(client):
 async def test_health_check(client):
     response = await client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_oversized_bodies_are_refused_with_413_before_parsing(client, world):
+    huge = {"name": "x" * (300 * 1024)}
+    response = await client.post("/api/v1/units", json=huge, headers=world.auth(world.admin))
+    assert response.status_code == 413 and "limit" in response.json()["detail"]
+    upload = b"NIP,Nama,Unit\n" + b"1" * (6 * 1024 * 1024)
+    response = await client.post("/api/v1/users/import", files={"file": ("a.csv", upload, "text/csv")},
+                                 headers=world.auth(world.admin))
+    assert response.status_code == 413

@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import clock
 from server.accounts.models import Unit
 from server.accounts.service import get_unit
+from server.bodylimit import body_limited_route
 from server.deps import RuntimeDep, SessionDep
 from server.errors import TooManyRequests
 from server.feedback import service
 from server.feedback.ikm import ELEMENTS
 from server.feedback.models import COMMENT_MAX, FeedbackCreate
-from server.feedback.routes import SURVEY_ANSWERS, body_limited_route
+from server.feedback.routes import SURVEY_ANSWERS
 from server.pages.render import render
 from server.ratelimit import client_address
 

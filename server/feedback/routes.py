@@ -1,65 +1,14 @@
 """The public survey API: answering (no sign-in, rate limited) and the published IKM per unit."""
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Depends
 from limits import RateLimitItemPerMinute
-from starlette.types import Message
 
+from server.bodylimit import body_limited_route
 from server.deps import PeriodDep, SessionDep
-from server.errors import ERROR_RESPONSES, PantauError
+from server.errors import ERROR_RESPONSES
 from server.feedback import service
 from server.feedback.models import FeedbackCreate, FeedbackRead, IkmReport
 from server.ratelimit import per_client
-
-
-class BodyTooLarge(PantauError):
-    status_code = 413
-
-
-def body_limited_route(max_bytes: int) -> type[APIRoute]:
-    """Routes that refuse a request body over `max_bytes` with 413 {"detail": ...} before parsing it, so an
-    anonymous client cannot make the process hold a huge body. (FastAPI's own max_body_size answers
-    with a plain-text body, which breaks the API's error shape.)"""
-
-    class BodyLimitedRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-            handler = super().get_route_handler()
-
-            async def limited(request: Request) -> Response:
-                body = await _read_at_most(request, max_bytes)
-                replayed = False
-
-                async def replay() -> Message:
-                    nonlocal replayed
-                    if replayed:
-                        return await request.receive()  # the client's disconnect, as usual
-                    replayed = True
-                    return {"type": "http.request", "body": body, "more_body": False}
-
-                return await handler(Request(request.scope, replay))
-
-            return limited
-
-    return BodyLimitedRoute
-
-
-async def _read_at_most(request: Request, max_bytes: int) -> bytes:
-    too_large = BodyTooLarge(f"The request body is over the limit of {max_bytes // 1024} KB")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
 
 # 60 answers per 10 minutes per client address, shared by the API and the survey page. A counter kiosk
 # serves one person every few minutes at most, so this is twice what API.md requires (30) and still

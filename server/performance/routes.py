@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
+from server.bodylimit import API_BODY_LIMIT, body_limited_route
 from server.deps import AdminUser, CurrentUser, PeriodDep, SessionDep
 from server.errors import ERROR_RESPONSES
 from server.jsonenc import plain
@@ -14,7 +15,9 @@ from server.performance.models import BehaviourSet, EvaluationSet, OrganisationR
 from server.performance.targets import set_targets, targets_in_force
 from server.performance.unit_results import unrealistic_target_warnings
 
-router = APIRouter(prefix="/api/v1", tags=["performance"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["performance"], responses=ERROR_RESPONSES, route_class=body_limited_route(API_BODY_LIMIT)
+)
 
 
 @router.get("/users/{user_id}/performance")

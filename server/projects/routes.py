@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
+from server.bodylimit import API_BODY_LIMIT, body_limited_route
 from server.deps import CurrentUser, SessionDep
 from server.errors import ERROR_RESPONSES
 from server.idempotency import request_fingerprint, run_once
@@ -20,7 +21,9 @@ from server.projects.models import (
 )
 from server.projects.reads import MilestoneRead, ProjectRead, UpdateRead, one_project_read
 
-router = APIRouter(prefix="/api/v1", tags=["projects"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["projects"], responses=ERROR_RESPONSES, route_class=body_limited_route(API_BODY_LIMIT)
+)
 
 
 @router.post("/projects", status_code=201)
