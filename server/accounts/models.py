@@ -3,12 +3,13 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from server import clock
 from server.accounts.nip import InvalidNip, normalize_nip
+from server.accounts.security import password_problem
 from server.models_base import UTCDateTime
 
 
@@ -76,6 +77,13 @@ class UserCreate(UserBase):
         except InvalidNip as exc:
             raise ValueError(str(exc)) from exc
 
+    @model_validator(mode="after")
+    def _strong_password(self) -> "UserCreate":
+        problem = password_problem(self.password, username=self.username, nip=self.nip)
+        if problem:
+            raise ValueError(problem)
+        return self
+
 
 class UserRead(UserBase):
     id: int
@@ -114,3 +122,11 @@ class UserUpdate(SQLModel):
     is_active: bool | None = None
     email: str | None = Field(default=None, max_length=200)
     password: str | None = Field(default=None, min_length=8, max_length=256)
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str | None) -> str | None:
+        problem = password_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value

@@ -60,3 +60,24 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+MIN_PASSWORD_LENGTH = 8
+# The passwords tried first by anyone guessing, in Indonesia as elsewhere.
+COMMON_PASSWORDS = frozenset({
+    "12345678", "123456789", "1234567890", "password", "password1", "passw0rd", "qwerty123", "qwertyuiop",
+    "11111111", "00000000", "iloveyou", "admin123", "rahasia", "rahasia123", "indonesia", "bismillah",
+    "sayang123", "pantau123", "bukitintan", "asn12345",
+})
+
+
+def password_problem(password: str, *, username: str = "", nip: str = "") -> str | None:
+    """Why this password may not be used, or None. Length matters most; the rest stops the obvious."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must have at least {MIN_PASSWORD_LENGTH} characters"
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 3:
+        return "This password is too easy to guess"
+    if (username and username.lower() in lowered) or (nip and nip in password.replace(" ", "")):
+        return "The password must not contain the username or NIP"
+    return None

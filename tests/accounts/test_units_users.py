@@ -91,3 +91,16 @@ async def test_staff_cannot_create_users(client, world):
 async def test_user_with_unknown_unit_is_422(client, world):
     response = await client.post("/api/v1/users", json=_user_body(world, unit_id=9999), headers=world.auth(world.admin))
     assert response.status_code == 422
+
+
+async def test_weak_passwords_are_refused(client, world, runtime):
+    before = await _user_count(runtime)
+    for password, why in (("pendek1", "at least 8"), ("12345678", "too easy"), ("aaaaaaaaaaa", "too easy"),
+                          ("budi-rahasia-9", "username")):
+        response = await client.post("/api/v1/users", json=_user_body(world, password=password),
+                                     headers=world.auth(world.admin))
+        assert response.status_code == 422 and why in response.text, password
+    assert await _user_count(runtime) == before
+    weak_reset = await client.patch(f"/api/v1/users/{world.member.id}", json={"password": "password"},
+                                    headers=world.auth(world.admin))
+    assert weak_reset.status_code == 422
