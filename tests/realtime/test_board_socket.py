@@ -122,3 +122,51 @@ async def test_client_that_falls_behind_is_closed_with_4008(world, setup, live_s
             assert await close_code(ws) == 4008
     finally:
         runtime.hub.queue_size = 512
+
+
+async def test_client_that_stops_reading_is_dropped_with_4008_and_others_get_everything(world, setup, live_server, runtime):
+    """Real TCP back-pressure: the stalled client's socket fills, its bounded queue overflows, and it is
+    closed with 4008, while a client that reads receives every event in order."""
+    import socket
+
+    from websockets.asyncio.client import connect
+
+    from tests.realtime.boards import board_url
+
+    board = f"project:{setup.project.id}"
+    runtime.hub.queue_size = 8
+    stalled_socket = socket.socket()
+    stalled_socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled_socket.connect(tuple(live_server.split(":")[:1] + [int(live_server.split(":")[1])]))
+    try:
+        async with open_board(live_server, "project", setup.project.id, world.auth(world.member)) as reader, connect(
+            board_url(live_server, "project", setup.project.id), sock=stalled_socket, max_queue=1,
+            additional_headers=world.auth(world.lead),
+        ) as stalled:
+            position = (await receive(reader))["seq"]
+            await receive(stalled)
+            channel = runtime.hub.channels[board]
+            await asyncio.wait_for(channel.ready.wait(), 5)
+            subscribers = list(channel.subscribers)
+            received: list[int] = []
+            arrived = asyncio.Event()
+
+            async def read_all() -> None:
+                while len(received) < 100:
+                    received.append((await receive(reader))["seq"])
+                    arrived.set()
+
+            reading = asyncio.create_task(read_all())
+            big = "x" * 100_000
+            for seq in range(position + 1, position + 101):
+                runtime.hub.deliver(board, seq, f'{{"seq":{seq},"type":"test","data":"{big}"}}')
+                # A steady stream a healthy client keeps up with: at most four events in flight.
+                while seq - position - len(received) > 4:
+                    arrived.clear()
+                    await asyncio.wait_for(arrived.wait(), 10)
+            await asyncio.wait_for(reading, 30)
+            assert received == list(range(position + 1, position + 101))
+            assert [s.overflowed.is_set() for s in subscribers].count(True) == 1, "only the stalled client"
+            assert await close_code(stalled) == 4008
+    finally:
+        runtime.hub.queue_size = 512
