@@ -20,9 +20,13 @@ ROWS = 2_000
 def staff_csv(rows: int) -> bytes:
     lines = ["NIP,Nama,Unit,NIP Atasan,Peran,Email"]
     for n in range(rows):
-        nip = f"19{70 + n % 25:02d}0{1 + n % 9}1{n % 9}20{10 + n % 10:02d}0{1 + n % 9}{1 + n % 2}{n % 1000:03d}"
+        nip = (
+            f"19{70 + n % 25:02d}0{1 + n % 9}1{n % 9}20{10 + n % 10:02d}0{1 + n % 9}{1 + n % 2}{n % 1000:03d}"
+        )
         supervisor = "" if n < 20 else lines[1 + n % 20].split(",")[0]
-        lines.append(f"{nip},Pegawai {n},Dinas {n % 4},{supervisor},{'leader' if n < 20 else 'staff'},p{n}@bukitintan.go.id")
+        lines.append(
+            f"{nip},Pegawai {n},Dinas {n % 4},{supervisor},{'leader' if n < 20 else 'staff'},p{n}@bukitintan.go.id"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -35,7 +39,9 @@ async def measure(url: str) -> float:
         content = staff_csv(ROWS)
         started = time.perf_counter()
         async with runtime.transaction() as session:
-            report = await import_staff(session, by_id=None, filename="pegawai.csv", content=content, dry_run=False)
+            report = await import_staff(
+                session, by_id=None, filename="pegawai.csv", content=content, dry_run=False
+            )
         elapsed = time.perf_counter() - started
         assert report.imported == ROWS, report.problems()[:3]
         return elapsed
@@ -51,7 +57,10 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(["sqlite", ROWS, f"{asyncio.run(measure(sqlite_url)):.2f}"])
     with postgres_database() as url:
         rows.append(["postgres", ROWS, f"{asyncio.run(measure(url)):.2f}"])
-    body = table(["backend", "rows", "seconds (validate + import, one transaction)"], rows) + "\n\nTarget: under 10 s."
+    body = (
+        table(["backend", "rows", "seconds (validate + import, one transaction)"], rows)
+        + "\n\nTarget: under 10 s."
+    )
     print(body)
     write_section("import", "## Staff import\n\n" + body)
 

@@ -34,29 +34,59 @@ async def _populate(runtime: Runtime, closed: int) -> tuple[User, int]:
         session.add(unit)
         await session.flush()
         users = [
-            {"username": f"u{i}", "name": f"Pegawai {i}", "nip": f"19850315201001{1 + i % 2}{i:03d}"[:18].ljust(18, "0"),
-             "role": Role.staff, "unit_id": unit.id, "is_active": True, "created_at": NOW}
+            {
+                "username": f"u{i}",
+                "name": f"Pegawai {i}",
+                "nip": f"19850315201001{1 + i % 2}{i:03d}"[:18].ljust(18, "0"),
+                "role": Role.staff,
+                "unit_id": unit.id,
+                "is_active": True,
+                "created_at": NOW,
+            }
             for i in range(PEOPLE)
         ]
         await session.execute(insert(User), users)
-        lead = await session.scalar(User.__table__.select().where(User.username == "u0").with_only_columns(User.id))
+        lead = await session.scalar(
+            User.__table__.select().where(User.username == "u0").with_only_columns(User.id)
+        )
         # Real projects have tens of milestones, not thousands: 100 per project.
         projects_table = [
-            {"name": f"Bench {n}", "unit_id": unit.id, "lead_id": lead, "start_date": date(2023, 1, 1),
-             "due_date": date(2027, 1, 1), "created_at": NOW}
+            {
+                "name": f"Bench {n}",
+                "unit_id": unit.id,
+                "lead_id": lead,
+                "start_date": date(2023, 1, 1),
+                "due_date": date(2027, 1, 1),
+                "created_at": NOW,
+            }
             for n in range(closed // 100 + 1)
         ]
-        project_ids = (await session.execute(insert(Project).returning(Project.id), projects_table)).scalars().all()
+        project_ids = (
+            (await session.execute(insert(Project).returning(Project.id), projects_table)).scalars().all()
+        )
         for start in range(0, closed, 10_000):
             batch = []
             for n in range(start, min(closed, start + 10_000)):
-                closed_on = date(2026, 10, 28) - timedelta(days=n % 1000)  # the previous ~3 years, never this month
-                batch.append({
-                    "project_id": project_ids[n // 100], "title": f"M{n}", "weight": 1 + n % 3, "due_date": closed_on,
-                    "original_due_date": closed_on, "due_date_set_at": NOW, "status": "closed", "progress_pct": 100,
-                    "closed_on": closed_on, "closed_at": NOW, "quality": 1 + n % 5, "created_at": NOW,
-                    "accrued_late_days": 0,
-                })
+                closed_on = date(2026, 10, 28) - timedelta(
+                    days=n % 1000
+                )  # the previous ~3 years, never this month
+                batch.append(
+                    {
+                        "project_id": project_ids[n // 100],
+                        "title": f"M{n}",
+                        "weight": 1 + n % 3,
+                        "due_date": closed_on,
+                        "original_due_date": closed_on,
+                        "due_date_set_at": NOW,
+                        "status": "closed",
+                        "progress_pct": 100,
+                        "closed_on": closed_on,
+                        "closed_at": NOW,
+                        "quality": 1 + n % 5,
+                        "created_at": NOW,
+                        "accrued_late_days": 0,
+                    }
+                )
             ids = (await session.execute(insert(Milestone).returning(Milestone.id), batch)).scalars().all()
             await session.execute(
                 insert(MilestoneAssignee), [{"milestone_id": m, "user_id": 1 + (m % PEOPLE)} for m in ids]
@@ -73,12 +103,18 @@ async def _time_closes(runtime: Runtime, subject: User, project_id: int, repeats
     for n in range(repeats):
         async with runtime.transaction() as session:
             milestone = await projects.create_milestone(
-                session, by=lead, project_id=project_id,
-                data=MilestoneCreate(title=f"Now {n}", due_date=date(2026, 11, 15), assignee_ids=[subject.id]),
+                session,
+                by=lead,
+                project_id=project_id,
+                data=MilestoneCreate(
+                    title=f"Now {n}", due_date=date(2026, 11, 15), assignee_ids=[subject.id]
+                ),
             )
         started = time.perf_counter()
         async with runtime.transaction() as session:
-            await projects.close_milestone(session, by=lead, milestone_id=milestone.id, data=MilestoneClose(quality=4))
+            await projects.close_milestone(
+                session, by=lead, milestone_id=milestone.id, data=MilestoneClose(quality=4)
+            )
         durations.append((time.perf_counter() - started) * 1000)
     return durations
 
@@ -104,8 +140,14 @@ def run(backend: str, sizes: list[int], repeats: int) -> list[list[object]]:
         else:
             with tempfile.TemporaryDirectory() as folder:
                 durations = asyncio.run(measure(f"sqlite:///{Path(folder) / 'bench.db'}", closed, repeats))
-        rows.append([backend, f"{closed:,}", f"{statistics.median(durations):.1f}",
-                     f"{sorted(durations)[int(len(durations) * 0.9)]:.1f}"])
+        rows.append(
+            [
+                backend,
+                f"{closed:,}",
+                f"{statistics.median(durations):.1f}",
+                f"{sorted(durations)[int(len(durations) * 0.9)]:.1f}",
+            ]
+        )
     clock.freeze(None)
     return rows
 

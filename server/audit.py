@@ -45,8 +45,16 @@ async def record_change(
     period: str | None = None,
 ) -> HistoryEntry:
     entry = HistoryEntry(
-        actor_id=actor_id, entity=entity, entity_id=entity_id, action=action, before=before, after=after,
-        reason=reason, project_id=project_id, subject_user_id=subject_user_id, period=period,
+        actor_id=actor_id,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+        project_id=project_id,
+        subject_user_id=subject_user_id,
+        period=period,
     )
     session.add(entry)
     return entry

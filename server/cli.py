@@ -70,8 +70,13 @@ def _create_user(args: argparse.Namespace) -> None:
     password = args.password or getpass.getpass("Password: ")
     try:
         data = UserCreate(
-            username=args.username, password=password, name=args.name, nip=args.nip,
-            role=args.role, unit_id=args.unit_id, supervisor_id=args.supervisor_id,
+            username=args.username,
+            password=password,
+            name=args.name,
+            nip=args.nip,
+            role=args.role,
+            unit_id=args.unit_id,
+            supervisor_id=args.supervisor_id,
         )
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
@@ -99,7 +104,9 @@ def _sqlite_path(url: str) -> str:
     from server.db import is_sqlite, sync_url
 
     if not is_sqlite(url):
-        sys.exit("backup and restore are for the embedded SQLite database; on PostgreSQL use pg_dump and pg_restore")
+        sys.exit(
+            "backup and restore are for the embedded SQLite database; on PostgreSQL use pg_dump and pg_restore"
+        )
     database = make_url(sync_url(url)).database
     if not database or database == ":memory:":
         sys.exit("PANTAU_DATABASE_URL names no database file")
@@ -128,7 +135,9 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="migrate the database and run the server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--demo", action="store_true", help="load the Bukitintan demo data into an empty database")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the Bukitintan demo data into an empty database"
+    )
     serve.set_defaults(run=_serve)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
@@ -143,7 +152,9 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--supervisor-id", type=int)
     create.set_defaults(run=_create_user)
 
-    backup = commands.add_parser("backup", help="copy the embedded SQLite database, consistently, while it runs")
+    backup = commands.add_parser(
+        "backup", help="copy the embedded SQLite database, consistently, while it runs"
+    )
     backup.add_argument("path")
     backup.set_defaults(run=_backup)
     restore = commands.add_parser("restore", help="replace the embedded SQLite database with a backup")

@@ -35,18 +35,70 @@ from server.runtime import Runtime
 DEMO_PASSWORD = "pantau-demo"
 
 FIRST_NAMES = [
-    "Budi", "Siti", "Agus", "Dewi", "Rudi", "Ratna", "Hendra", "Wulan", "Yusuf", "Intan", "Fajar", "Maya",
-    "Andi", "Lestari", "Bayu", "Nur", "Eko", "Fitri", "Dimas", "Rina", "Arif", "Sari", "Teguh", "Putri",
-    "Joko", "Ayu", "Rizky", "Indah", "Hadi", "Kartika", "Wahyu", "Melati", "Imam", "Yuni", "Gilang", "Nadia",
+    "Budi",
+    "Siti",
+    "Agus",
+    "Dewi",
+    "Rudi",
+    "Ratna",
+    "Hendra",
+    "Wulan",
+    "Yusuf",
+    "Intan",
+    "Fajar",
+    "Maya",
+    "Andi",
+    "Lestari",
+    "Bayu",
+    "Nur",
+    "Eko",
+    "Fitri",
+    "Dimas",
+    "Rina",
+    "Arif",
+    "Sari",
+    "Teguh",
+    "Putri",
+    "Joko",
+    "Ayu",
+    "Rizky",
+    "Indah",
+    "Hadi",
+    "Kartika",
+    "Wahyu",
+    "Melati",
+    "Imam",
+    "Yuni",
+    "Gilang",
+    "Nadia",
 ]
 LAST_NAMES = [
-    "Santoso", "Rahmawati", "Wibowo", "Lestari", "Hidayat", "Kusuma", "Saputra", "Handayani", "Pratama",
-    "Nugroho", "Siregar", "Harahap", "Setiawan", "Purnamasari", "Gunawan", "Anggraini", "Firmansyah",
+    "Santoso",
+    "Rahmawati",
+    "Wibowo",
+    "Lestari",
+    "Hidayat",
+    "Kusuma",
+    "Saputra",
+    "Handayani",
+    "Pratama",
+    "Nugroho",
+    "Siregar",
+    "Harahap",
+    "Setiawan",
+    "Purnamasari",
+    "Gunawan",
+    "Anggraini",
+    "Firmansyah",
 ]
 
 # (OPD, population served per month, bidang)
 ORGANISATION = [
-    ("Dinas Kependudukan dan Pencatatan Sipil", 4000, ["Bidang Pelayanan Pendaftaran Penduduk", "Bidang Pencatatan Sipil"]),
+    (
+        "Dinas Kependudukan dan Pencatatan Sipil",
+        4000,
+        ["Bidang Pelayanan Pendaftaran Penduduk", "Bidang Pencatatan Sipil"],
+    ),
     ("Dinas Pekerjaan Umum dan Penataan Ruang", 1500, ["Bidang Bina Marga", "Bidang Cipta Karya"]),
     ("Dinas Kesehatan", 6000, ["Bidang Pelayanan Kesehatan", "Bidang Pencegahan Penyakit"]),
     ("Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", 300, ["Bidang Penilaian Kinerja"]),
@@ -55,31 +107,96 @@ ORGANISATION = [
 # (OPD index, bidang index, project name, milestones as (title, weight, due offset days, plan))
 # plan: "ontime" closes early, "late" closes after its due date, "moved" is rescheduled, "open" stays open.
 PROJECTS = [
-    (0, 0, "Layanan KTP-el Keliling ke Desa", [
-        ("Pemetaan desa sasaran", 1, -45, "ontime"), ("Jadwal & logistik keliling", 2, -20, "late"),
-        ("Perekaman di 12 desa", 3, 10, "open"), ("Laporan dan evaluasi", 1, 30, "open")]),
-    (0, 1, "Akta Kelahiran Terbit di Rumah Sakit", [
-        ("Perjanjian kerja sama RS", 1, -30, "ontime"), ("Pelatihan petugas RS", 2, -5, "moved"),
-        ("Uji coba di RSUD", 3, 14, "open")]),
-    (1, 0, "Rehabilitasi Jalan Poros Desa Sukamaju", [
-        ("Survei dan desain teknis", 2, -50, "ontime"), ("Pengadaan kontraktor", 2, -25, "late"),
-        ("Pekerjaan fisik tahap 1", 4, -3, "open"), ("Serah terima", 1, 40, "open")]),
-    (1, 1, "Sistem Informasi Perizinan Bangunan", [
-        ("Analisis kebutuhan", 1, -35, "ontime"), ("Pengembangan aplikasi", 3, 20, "open"),
-        ("Sosialisasi ke pemohon", 1, 45, "open")]),
-    (2, 0, "Antrean Daring Puskesmas", [
-        ("Pemilihan puskesmas percontohan", 1, -40, "ontime"), ("Pemasangan perangkat", 2, -12, "ontime"),
-        ("Pelatihan petugas loket", 1, 5, "open"), ("Peluncuran ke publik", 2, 25, "open")]),
-    (2, 1, "Percepatan Imunisasi Dasar Lengkap", [
-        ("Pendataan balita", 2, -28, "late"), ("Sweeping imunisasi", 3, -2, "open"),
-        ("Pelaporan capaian", 1, 20, "open")]),
-    (3, 0, "Penerapan Pantau di Seluruh OPD", [
-        ("Impor data pegawai", 1, -21, "ontime"), ("Pelatihan operator OPD", 2, -7, "ontime"),
-        ("Pendampingan dialog kinerja", 2, 15, "open")]),
+    (
+        0,
+        0,
+        "Layanan KTP-el Keliling ke Desa",
+        [
+            ("Pemetaan desa sasaran", 1, -45, "ontime"),
+            ("Jadwal & logistik keliling", 2, -20, "late"),
+            ("Perekaman di 12 desa", 3, 10, "open"),
+            ("Laporan dan evaluasi", 1, 30, "open"),
+        ],
+    ),
+    (
+        0,
+        1,
+        "Akta Kelahiran Terbit di Rumah Sakit",
+        [
+            ("Perjanjian kerja sama RS", 1, -30, "ontime"),
+            ("Pelatihan petugas RS", 2, -5, "moved"),
+            ("Uji coba di RSUD", 3, 14, "open"),
+        ],
+    ),
+    (
+        1,
+        0,
+        "Rehabilitasi Jalan Poros Desa Sukamaju",
+        [
+            ("Survei dan desain teknis", 2, -50, "ontime"),
+            ("Pengadaan kontraktor", 2, -25, "late"),
+            ("Pekerjaan fisik tahap 1", 4, -3, "open"),
+            ("Serah terima", 1, 40, "open"),
+        ],
+    ),
+    (
+        1,
+        1,
+        "Sistem Informasi Perizinan Bangunan",
+        [
+            ("Analisis kebutuhan", 1, -35, "ontime"),
+            ("Pengembangan aplikasi", 3, 20, "open"),
+            ("Sosialisasi ke pemohon", 1, 45, "open"),
+        ],
+    ),
+    (
+        2,
+        0,
+        "Antrean Daring Puskesmas",
+        [
+            ("Pemilihan puskesmas percontohan", 1, -40, "ontime"),
+            ("Pemasangan perangkat", 2, -12, "ontime"),
+            ("Pelatihan petugas loket", 1, 5, "open"),
+            ("Peluncuran ke publik", 2, 25, "open"),
+        ],
+    ),
+    (
+        2,
+        1,
+        "Percepatan Imunisasi Dasar Lengkap",
+        [
+            ("Pendataan balita", 2, -28, "late"),
+            ("Sweeping imunisasi", 3, -2, "open"),
+            ("Pelaporan capaian", 1, 20, "open"),
+        ],
+    ),
+    (
+        3,
+        0,
+        "Penerapan Pantau di Seluruh OPD",
+        [
+            ("Impor data pegawai", 1, -21, "ontime"),
+            ("Pelatihan operator OPD", 2, -7, "ontime"),
+            ("Pendampingan dialog kinerja", 2, 15, "open"),
+        ],
+    ),
 ]
 
-BLOCKERS = ["Jaringan internet di desa terputus", "Menunggu tanda tangan kepala dinas", "Printer blanko rusak", None, None, None]
-NOTES = ["Sesuai rencana", "Koordinasi dengan camat", "Data sudah diverifikasi", "Rapat teknis dengan tim", "Dokumen diunggah"]
+BLOCKERS = [
+    "Jaringan internet di desa terputus",
+    "Menunggu tanda tangan kepala dinas",
+    "Printer blanko rusak",
+    None,
+    None,
+    None,
+]
+NOTES = [
+    "Sesuai rencana",
+    "Koordinasi dengan camat",
+    "Data sudah diverifikasi",
+    "Rapat teknis dengan tim",
+    "Dokumen diunggah",
+]
 
 
 @dataclass
@@ -100,8 +217,31 @@ class Demo:
 
     def name(self) -> tuple[str, int]:
         first = self.rng.choice(FIRST_NAMES)
-        sex = 2 if first in {"Siti", "Dewi", "Ratna", "Wulan", "Intan", "Maya", "Lestari", "Nur", "Fitri", "Rina",
-                             "Sari", "Putri", "Ayu", "Indah", "Kartika", "Melati", "Yuni", "Nadia"} else 1
+        sex = (
+            2
+            if first
+            in {
+                "Siti",
+                "Dewi",
+                "Ratna",
+                "Wulan",
+                "Intan",
+                "Maya",
+                "Lestari",
+                "Nur",
+                "Fitri",
+                "Rina",
+                "Sari",
+                "Putri",
+                "Ayu",
+                "Indah",
+                "Kartika",
+                "Melati",
+                "Yuni",
+                "Nadia",
+            }
+            else 1
+        )
         return f"{first} {self.rng.choice(LAST_NAMES)}", sex
 
 
@@ -110,15 +250,21 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=clock.JAKARTA).astimezone(clock.UTC)
 
 
-async def _person(session: AsyncSession, demo: Demo, *, unit: Unit, role: Role, username: str,
-                  supervisor: User | None) -> User:
+async def _person(
+    session: AsyncSession, demo: Demo, *, unit: Unit, role: Role, username: str, supervisor: User | None
+) -> User:
     name, sex = demo.name()
     return await create_user(
         session,
         password_hash=demo.password_hash,
         data=UserCreate(
-            username=username, password=DEMO_PASSWORD, name=name, nip=demo.nip(sex), role=role,
-            unit_id=unit.id, supervisor_id=supervisor.id if supervisor else None,
+            username=username,
+            password=DEMO_PASSWORD,
+            name=name,
+            nip=demo.nip(sex),
+            role=role,
+            unit_id=unit.id,
+            supervisor_id=supervisor.id if supervisor else None,
         ),
     )
 
@@ -130,18 +276,31 @@ async def _organisation(session: AsyncSession, demo: Demo) -> User:
         opd = await create_unit(session, data=UnitCreate(name=opd_name, population=population))
         bidang = [await create_unit(session, data=UnitCreate(name=n, parent_id=opd.id)) for n in bidang_names]
         demo.units.append((opd, bidang))
-        head = await _person(session, demo, unit=opd, role=Role.leader, username=f"kadis{index + 1}", supervisor=None)
+        head = await _person(
+            session, demo, unit=opd, role=Role.leader, username=f"kadis{index + 1}", supervisor=None
+        )
         if index == 0:
             demo.logins.append(("Pimpinan (Kepala Dinas)", head.username, DEMO_PASSWORD))
         if index == admin_unit_index:
             admin = await _person(session, demo, unit=opd, role=Role.admin, username="admin", supervisor=head)
         for b_index, unit in enumerate(bidang):
             chief = await _person(
-                session, demo, unit=unit, role=Role.leader, username=f"kabid{index + 1}{b_index + 1}", supervisor=head
+                session,
+                demo,
+                unit=unit,
+                role=Role.leader,
+                username=f"kabid{index + 1}{b_index + 1}",
+                supervisor=head,
             )
             staff = [
-                await _person(session, demo, unit=unit, role=Role.staff,
-                              username=f"asn{index + 1}{b_index + 1}{n + 1}", supervisor=chief)
+                await _person(
+                    session,
+                    demo,
+                    unit=unit,
+                    role=Role.staff,
+                    username=f"asn{index + 1}{b_index + 1}{n + 1}",
+                    supervisor=chief,
+                )
                 for n in range(demo.rng.randint(5, 7))
             ]
             demo.people[unit.id] = staff
@@ -162,19 +321,34 @@ async def _project(runtime: Runtime, demo: Demo, admin: User, spec: tuple) -> No
     clock.freeze(_at(start, 8))
     async with runtime.transaction() as session:
         project = await projects.create_project(
-            session, by=admin,
-            data=ProjectCreate(name=name, description=f"Program prioritas {unit.name}.", unit_id=unit.id,
-                               lead_id=lead.id, start_date=start, due_date=demo.today + timedelta(days=50)),
+            session,
+            by=admin,
+            data=ProjectCreate(
+                name=name,
+                description=f"Program prioritas {unit.name}.",
+                unit_id=unit.id,
+                lead_id=lead.id,
+                start_date=start,
+                due_date=demo.today + timedelta(days=50),
+            ),
         )
         for member in members:
-            await projects.add_member(session, by=lead, project_id=project.id, data=MemberAdd(user_id=member.id))
+            await projects.add_member(
+                session, by=lead, project_id=project.id, data=MemberAdd(user_id=member.id)
+            )
         milestones = []
         for title, weight, offset, plan in milestone_specs:
             assignees = demo.rng.sample([m.id for m in members], k=2)
             created = await projects.create_milestone(
-                session, by=lead, project_id=project.id,
-                data=MilestoneCreate(title=title, weight=weight, due_date=demo.today + timedelta(days=offset),
-                                     assignee_ids=assignees),
+                session,
+                by=lead,
+                project_id=project.id,
+                data=MilestoneCreate(
+                    title=title,
+                    weight=weight,
+                    due_date=demo.today + timedelta(days=offset),
+                    assignee_ids=assignees,
+                ),
             )
             milestones.append((created, plan, members))
     await _history(runtime, demo, project.id, lead, milestones)
@@ -184,8 +358,10 @@ async def _history(runtime: Runtime, demo: Demo, project_id: int, lead: User, mi
     """Progress every few days until each milestone's fate: closed on time, late, moved, or still open."""
     for milestone, plan, members in milestones:
         posters = [m for m in members if m.id in milestone.assignee_ids] or members
-        finish = {"ontime": milestone.due_date - timedelta(days=demo.rng.randint(1, 4)),
-                  "late": milestone.due_date + timedelta(days=demo.rng.randint(3, 9))}.get(plan)
+        finish = {
+            "ontime": milestone.due_date - timedelta(days=demo.rng.randint(1, 4)),
+            "late": milestone.due_date + timedelta(days=demo.rng.randint(3, 9)),
+        }.get(plan)
         begin = max(demo.today - timedelta(days=58), milestone.due_date - timedelta(days=30))
         last_day = min(finish or demo.today, demo.today)
         days = max(1, (last_day - begin).days)
@@ -199,29 +375,43 @@ async def _history(runtime: Runtime, demo: Demo, project_id: int, lead: User, mi
             clock.freeze(_at(day, demo.rng.randint(8, 16)))
             async with runtime.transaction() as session:
                 await projects.post_update(
-                    session, by=demo.rng.choice(posters), project_id=project_id,
-                    data=UpdateCreate(milestone_id=milestone.id, progress_pct=progress,
-                                      note=demo.rng.choice(NOTES), blockers=demo.rng.choice(BLOCKERS)),
+                    session,
+                    by=demo.rng.choice(posters),
+                    project_id=project_id,
+                    data=UpdateCreate(
+                        milestone_id=milestone.id,
+                        progress_pct=progress,
+                        note=demo.rng.choice(NOTES),
+                        blockers=demo.rng.choice(BLOCKERS),
+                    ),
                 )
             if plan == "moved" and step == 3:
                 async with runtime.transaction() as session:
                     await projects.reschedule_milestone(
-                        session, by=lead, milestone_id=milestone.id,
-                        data=MilestoneReschedule(due_date=milestone.due_date + timedelta(days=21),
-                                                 reason="Jadwal pelatihan bergeser karena rapat koordinasi provinsi"),
+                        session,
+                        by=lead,
+                        milestone_id=milestone.id,
+                        data=MilestoneReschedule(
+                            due_date=milestone.due_date + timedelta(days=21),
+                            reason="Jadwal pelatihan bergeser karena rapat koordinasi provinsi",
+                        ),
                     )
         if finish and finish <= demo.today:
             clock.freeze(_at(finish, 15))
             async with runtime.transaction() as session:
                 await projects.close_milestone(
-                    session, by=lead, milestone_id=milestone.id,
-                    data=MilestoneClose(closed_on=finish, quality=demo.rng.choice([3, 4, 4, 5]), note="Diperiksa ketua tim"),
+                    session,
+                    by=lead,
+                    milestone_id=milestone.id,
+                    data=MilestoneClose(
+                        closed_on=finish, quality=demo.rng.choice([3, 4, 4, 5]), note="Diperiksa ketua tim"
+                    ),
                 )
 
 
 async def _survey(runtime: Runtime, demo: Demo) -> None:
     """Citizens' answers at the counters over the last two months, some naming the officer who served them."""
-    for opd, bidang in demo.units[:3]:
+    for _opd, bidang in demo.units[:3]:
         for unit in bidang:
             staff = demo.people[unit.id]
             mood = demo.rng.choice([(2, 4), (3, 4), (2, 3)])  # each unit has its own typical range
@@ -231,10 +421,17 @@ async def _survey(runtime: Runtime, demo: Demo) -> None:
                 answers = [demo.rng.randint(*mood) for _ in range(9)]
                 named = demo.rng.choice(staff[1:5]) if demo.rng.random() < 0.6 else None
                 async with runtime.transaction() as session:
-                    await record_feedback(session, data=FeedbackCreate(
-                        unit_id=unit.id, employee_id=named.id if named else None, answers=answers,
-                        comment=demo.rng.choice([None, None, "Pelayanan cepat", "Antrean terlalu panjang", "Petugas ramah"]),
-                    ))
+                    await record_feedback(
+                        session,
+                        data=FeedbackCreate(
+                            unit_id=unit.id,
+                            employee_id=named.id if named else None,
+                            answers=answers,
+                            comment=demo.rng.choice(
+                                [None, None, "Pelayanan cepat", "Antrean terlalu panjang", "Petugas ramah"]
+                            ),
+                        ),
+                    )
 
 
 async def _ratings(runtime: Runtime, demo: Demo) -> None:
@@ -246,11 +443,23 @@ async def _ratings(runtime: Runtime, demo: Demo) -> None:
         for person in demo.people[unit.id]:
             supervisor = await session.get(User, person.supervisor_id)
             assert supervisor is not None
-            await set_behaviour(session, by=supervisor, user_id=person.id, period=last_month,
-                                data=BehaviourSet(rating=demo.rng.choice(["meets", "meets", "above"])))
-            await set_evaluation(session, by=supervisor, user_id=person.id, period=last_month,
-                                 data=EvaluationSet(hasil_kerja=demo.rng.choice(["meets", "above", "below"]),
-                                                    reason="Penilaian berdasarkan dialog kinerja bulanan"))
+            await set_behaviour(
+                session,
+                by=supervisor,
+                user_id=person.id,
+                period=last_month,
+                data=BehaviourSet(rating=demo.rng.choice(["meets", "meets", "above"])),
+            )
+            await set_evaluation(
+                session,
+                by=supervisor,
+                user_id=person.id,
+                period=last_month,
+                data=EvaluationSet(
+                    hasil_kerja=demo.rng.choice(["meets", "above", "below"]),
+                    reason="Penilaian berdasarkan dialog kinerja bulanan",
+                ),
+            )
 
 
 async def load_demo(settings: Settings, seed: int = 2026) -> list[tuple[str, str, str]]:

@@ -71,7 +71,11 @@ async def run_once(
     body = await produce()
     session.add(
         IdempotencyRecord(
-            user_id=user_id, key=key, request_hash=fingerprint, status_code=status_code, response_body=dumps(body)
+            user_id=user_id,
+            key=key,
+            request_hash=fingerprint,
+            status_code=status_code,
+            response_body=dumps(body),
         )
     )
     await session.flush()

@@ -24,7 +24,6 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=encode, separators=(",", ":"), ensure_ascii=False)
 
 
-
 def plain(value: Any) -> Any:
     """The value as plain JSON types, so FastAPI sends decimals as numbers (it would send strings)."""
     return json.loads(dumps(value))

@@ -44,7 +44,9 @@ class Runtime:
         listen()
         engine = make_engine(settings.database_url)
         sessionmaker = make_sessionmaker(engine)
-        read_engine = make_engine(settings.database_url, writes=False) if is_sqlite(settings.database_url) else engine
+        read_engine = (
+            make_engine(settings.database_url, writes=False) if is_sqlite(settings.database_url) else engine
+        )
         read_sessionmaker = make_sessionmaker(read_engine)
 
         async def load_events(board: str, after: int, upto: int | None) -> list[tuple[int, str]]:
@@ -63,8 +65,13 @@ class Runtime:
         )
         broker = make_broker(hub, settings.redis_url, settings.redis_prefix)
         return cls(
-            settings=settings, engine=engine, sessionmaker=sessionmaker, read_engine=read_engine,
-            read_sessionmaker=read_sessionmaker, hub=hub, broker=broker,
+            settings=settings,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            read_engine=read_engine,
+            read_sessionmaker=read_sessionmaker,
+            hub=hub,
+            broker=broker,
             limiter=Limiter.from_settings(settings),
         )
 
@@ -114,7 +121,9 @@ class Runtime:
             try:
                 async with transaction(self.sessionmaker) as session:
                     await prune_events(
-                        session, keep_days=self.settings.replay_keep_days, keep_events=self.settings.replay_keep_events
+                        session,
+                        keep_days=self.settings.replay_keep_days,
+                        keep_events=self.settings.replay_keep_events,
                     )
                     await prune_records(session)
             except Exception:

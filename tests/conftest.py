@@ -49,7 +49,10 @@ def settings(database_url: str) -> Settings:
     upgrade(database_url)
     redis_url = REDIS_URL if backend() == "postgres" else None
     return Settings(
-        database_url=database_url, redis_url=redis_url, redis_prefix=redis_prefix(), board_gap_wait_seconds=0.05
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix(),
+        board_gap_wait_seconds=0.05,
     )
 
 
@@ -128,7 +131,9 @@ async def world(runtime: Runtime) -> World:
         lead = await factories.make_user(db, unit=bidang, supervisor_id=leader.id, name="Ketua Tim")
         member = await factories.make_user(db, unit=bidang, supervisor_id=lead.id, name="Anggota Tim")
         outsider = await factories.make_user(db, unit=bidang)
-    return World(dinas, bidang, sibling, admin, leader, sibling_leader, lead, member, outsider, runtime.secret_key)
+    return World(
+        dinas, bidang, sibling, admin, leader, sibling_leader, lead, member, outsider, runtime.secret_key
+    )
 
 
 @dataclass
@@ -144,8 +149,12 @@ async def setup(world, runtime) -> Setup:
     async with runtime.transaction() as db:
         project = await factories.make_project(db, by=world.admin, unit=world.bidang, lead=world.lead)
         await factories.add_member(db, project=project, user=world.member, by=world.lead)
-        first = await factories.make_milestone(db, project=project, lead=world.lead, weight=3, assignee_ids=[world.member.id])
-        second = await factories.make_milestone(db, project=project, lead=world.lead, weight=1, assignee_ids=[world.member.id])
+        first = await factories.make_milestone(
+            db, project=project, lead=world.lead, weight=3, assignee_ids=[world.member.id]
+        )
+        second = await factories.make_milestone(
+            db, project=project, lead=world.lead, weight=1, assignee_ids=[world.member.id]
+        )
     return Setup(project, first, second)
 
 
@@ -153,7 +162,9 @@ async def setup(world, runtime) -> Setup:
 async def live_server(app: FastAPI) -> AsyncIterator[str]:
     """The same app (and runtime) served by a real uvicorn, for real WebSocket clients."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", **UVICORN_WEBSOCKET_OPTIONS)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", **UVICORN_WEBSOCKET_OPTIONS
+    )
     server = uvicorn.Server(config)
     task = asyncio.get_running_loop().create_task(server.serve())
     while not server.started:

@@ -36,7 +36,9 @@ async def make_user(session: AsyncSession, *, unit: Unit, role: Role = Role.staf
     return await create_user(session, data=UserCreate(**data))
 
 
-async def make_project(session: AsyncSession, *, by: User, unit: Unit, lead: User, **overrides: Any) -> ProjectRead:
+async def make_project(
+    session: AsyncSession, *, by: User, unit: Unit, lead: User, **overrides: Any
+) -> ProjectRead:
     today = clock.today()
     data = {
         "name": f"Proyek {next(_serial)}",
@@ -51,8 +53,13 @@ async def make_project(session: AsyncSession, *, by: User, unit: Unit, lead: Use
 async def make_milestone(
     session: AsyncSession, *, project: ProjectRead, lead: User, due_date: date | None = None, **overrides: Any
 ) -> MilestoneRead:
-    data = {"title": f"Tonggak {next(_serial)}", "due_date": due_date or clock.today() + timedelta(days=5)} | overrides
-    return await projects.create_milestone(session, by=lead, project_id=project.id, data=MilestoneCreate(**data))
+    data = {
+        "title": f"Tonggak {next(_serial)}",
+        "due_date": due_date or clock.today() + timedelta(days=5),
+    } | overrides
+    return await projects.create_milestone(
+        session, by=lead, project_id=project.id, data=MilestoneCreate(**data)
+    )
 
 
 async def add_member(session: AsyncSession, *, project: ProjectRead, user: User, by: User) -> None:

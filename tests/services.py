@@ -57,9 +57,9 @@ class AppProcess:
         self.env = env
         self.port = port
         self.extra_args = extra_args
-        self.process: "asyncio.subprocess.Process | None" = None
+        self.process: asyncio.subprocess.Process | None = None
         self.output: list[str] = []
-        self._reader: "asyncio.Task[None] | None" = None
+        self._reader: asyncio.Task[None] | None = None
 
     @property
     def address(self) -> str:
@@ -67,8 +67,18 @@ class AppProcess:
 
     async def start(self, timeout: float = 60) -> "AppProcess":
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.extra_args,
-            env=self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "server",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.extra_args,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         started = asyncio.get_running_loop().create_future()
         self._reader = asyncio.get_running_loop().create_task(self._read(started))
@@ -112,7 +122,7 @@ class RedisProcess:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.process: "asyncio.subprocess.Process | None" = None
+        self.process: asyncio.subprocess.Process | None = None
 
     @property
     def url(self) -> str:
@@ -120,8 +130,17 @@ class RedisProcess:
 
     async def start(self, timeout: float = 20) -> "RedisProcess":
         self.process = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         assert self.process.stdout is not None
 
@@ -147,7 +166,7 @@ class TcpProxy:
     def __init__(self, port: int, target: tuple[str, int]) -> None:
         self.port = port
         self.target = target
-        self.server: "asyncio.base_events.Server | None" = None
+        self.server: asyncio.base_events.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> "TcpProxy":

@@ -17,7 +17,9 @@ async def test_openapi_and_offline_docs(client):
     assert spec.status_code == 200 and "/api/v1/projects/{project_id}/updates" in spec.json()["paths"]
     docs = await client.get("/docs")
     assert docs.status_code == 200
-    assert not re.search(r"""(src|href)=["']https?://""", docs.text), "the docs page must not load from other sites"
+    assert not re.search(r"""(src|href)=["']https?://""", docs.text), (
+        "the docs page must not load from other sites"
+    )
     assert "<script>" not in docs.text  # no inline script
     for asset in re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", docs.text):
         assert (await client.get(asset)).status_code == 200, asset
@@ -33,6 +35,7 @@ async def test_oversized_bodies_are_refused_with_413_before_parsing(client, worl
     response = await client.post("/api/v1/units", json=huge, headers=world.auth(world.admin))
     assert response.status_code == 413 and "limit" in response.json()["detail"]
     upload = b"NIP,Nama,Unit\n" + b"1" * (6 * 1024 * 1024)
-    response = await client.post("/api/v1/users/import", files={"file": ("a.csv", upload, "text/csv")},
-                                 headers=world.auth(world.admin))
+    response = await client.post(
+        "/api/v1/users/import", files={"file": ("a.csv", upload, "text/csv")}, headers=world.auth(world.admin)
+    )
     assert response.status_code == 413

@@ -19,7 +19,16 @@ from tests.factories import PASSWORD
 from tests.realtime.boards import close_code, open_board, receive
 
 ACTORS = [
-    "anonymous", "expired", "disabled", "admin", "leader", "sibling_leader", "lead", "peer_lead", "member", "outsider",
+    "anonymous",
+    "expired",
+    "disabled",
+    "admin",
+    "leader",
+    "sibling_leader",
+    "lead",
+    "peer_lead",
+    "member",
+    "outsider",
 ]
 AUTHENTICATED = ACTORS[3:]
 
@@ -32,8 +41,13 @@ def expect(default: int, **overrides: int) -> dict[str, int]:
 
 def seen_by_project(ok: int, *, members: int | None = None) -> dict[str, int]:
     """Project routes: those who cannot see the project get 404; those who can but may not act, 403."""
-    return expect(404, admin=ok if members is None else 403, leader=ok if members is None else 403,
-                  lead=ok, member=ok if members is None else members)
+    return expect(
+        404,
+        admin=ok if members is None else 403,
+        leader=ok if members is None else 403,
+        lead=ok,
+        member=ok if members is None else members,
+    )
 
 
 @dataclass
@@ -61,33 +75,85 @@ def rows() -> list[Row]:
         Row("POST", "/api/v1/users", admin_only | {"admin": 201}, body="new_user"),
         Row("GET", "/api/v1/users", expect(403, admin=200, leader=200, sibling_leader=200)),
         Row("PATCH", "/api/v1/users/{member}", admin_only | {"admin": 200}, body={"name": "Nama Baru"}),
-        Row("POST", "/api/v1/users/import", admin_only | {"admin": 200}, params={"dry_run": "true"},
-            files={"file": ("pegawai.csv", b"NIP,Nama,Unit\n198703102012011005,Sari,Bidang Pelayanan\n", "text/csv")}),
+        Row(
+            "POST",
+            "/api/v1/users/import",
+            admin_only | {"admin": 200},
+            params={"dry_run": "true"},
+            files={
+                "file": (
+                    "pegawai.csv",
+                    b"NIP,Nama,Unit\n198703102012011005,Sari,Bidang Pelayanan\n",
+                    "text/csv",
+                )
+            },
+        ),
         Row("GET", "/api/v1/projects", expect(200)),
         Row("POST", "/api/v1/projects", expect(403, admin=201, leader=201), body="new_project"),
         Row("GET", "/api/v1/projects/{project}", seen_by_project(200)),
-        Row("POST", "/api/v1/projects/{project}/members", seen_by_project(201) | {"member": 403}, body="outsider_id"),
+        Row(
+            "POST",
+            "/api/v1/projects/{project}/members",
+            seen_by_project(201) | {"member": 403},
+            body="outsider_id",
+        ),
         Row("DELETE", "/api/v1/projects/{project}/members/{member}", seen_by_project(204) | {"member": 403}),
-        Row("POST", "/api/v1/projects/{project}/milestones", seen_by_project(201, members=403), body="milestone"),
+        Row(
+            "POST",
+            "/api/v1/projects/{project}/milestones",
+            seen_by_project(201, members=403),
+            body="milestone",
+        ),
         Row("PATCH", "/api/v1/milestones/{milestone}", seen_by_project(200, members=403), body="reschedule"),
-        Row("POST", "/api/v1/milestones/{milestone}/close", seen_by_project(200, members=403), body={"quality": 4}),
-        Row("POST", "/api/v1/projects/{project}/updates", seen_by_project(201, members=201) | {"admin": 403, "leader": 403},
-            body="update"),
+        Row(
+            "POST",
+            "/api/v1/milestones/{milestone}/close",
+            seen_by_project(200, members=403),
+            body={"quality": 4},
+        ),
+        Row(
+            "POST",
+            "/api/v1/projects/{project}/updates",
+            seen_by_project(201, members=201) | {"admin": 403, "leader": 403},
+            body="update",
+        ),
         Row("GET", "/api/v1/projects/{project}/updates", seen_by_project(200)),
         Row("POST", "/api/v1/feedback", dict.fromkeys(ACTORS, 201), body="feedback"),
         Row("GET", "/api/v1/units/{bidang}/ikm", dict.fromkeys(ACTORS, 200)),
         Row("GET", "/api/v1/users/{member}/performance", performance_readers),
         Row("PUT", "/api/v1/users/{member}/behaviour", raters, body={"rating": "meets"}),
-        Row("PUT", "/api/v1/users/{member}/evaluation", raters, body={"hasil_kerja": "meets", "reason": "dialog kinerja"}),
+        Row(
+            "PUT",
+            "/api/v1/users/{member}/evaluation",
+            raters,
+            body={"hasil_kerja": "meets", "reason": "dialog kinerja"},
+        ),
         Row("GET", "/api/v1/units/{bidang}/targets", unit_overview),
-        Row("PUT", "/api/v1/units/{bidang}/targets", admin_only | {"admin": 200}, body={"targets": {"quality": {"target": 4}}}),
-        Row("PUT", "/api/v1/units/{bidang}/organisation-result", admin_only | {"admin": 200}, body={"result": "Baik"}),
+        Row(
+            "PUT",
+            "/api/v1/units/{bidang}/targets",
+            admin_only | {"admin": 200},
+            body={"targets": {"quality": {"target": 4}}},
+        ),
+        Row(
+            "PUT",
+            "/api/v1/units/{bidang}/organisation-result",
+            admin_only | {"admin": 200},
+            body={"result": "Baik"},
+        ),
         Row("GET", "/api/v1/units/{bidang}/distribution", unit_overview),
         Row("GET", "/api/v1/units/{bidang}/performance.csv", unit_overview),
         Row("GET", "/api/v1/units/{bidang}/performance.xlsx", unit_overview),
-        Row("WS", "/ws/board/unit/{dinas}", expect(4404, admin=0, leader=0) | {"anonymous": 4401, "expired": 4401, "disabled": 4401}),
-        Row("WS", "/ws/board/project/{project}",
-            {a: (0 if s == 200 else 4404 if s == 404 else 4401) for a, s in seen_by_project(200).items()}),
+        Row(
+            "WS",
+            "/ws/board/unit/{dinas}",
+            expect(4404, admin=0, leader=0) | {"anonymous": 4401, "expired": 4401, "disabled": 4401},
+        ),
+        Row(
+            "WS",
+            "/ws/board/project/{project}",
+            {a: (0 if s == 200 else 4404 if s == 404 else 4401) for a, s in seen_by_project(200).items()},
+        ),
     ]
 
 
@@ -102,13 +168,22 @@ def route_templates(app) -> set[tuple[str, str]]:
 
 
 def covered(row: Row) -> set[tuple[str, str]]:
-    generic = {"{bidang}": "{unit_id}", "{dinas}": "{unit_id}", "{project}": "{project_id}", "{milestone}": "{milestone_id}"}
+    generic = {
+        "{bidang}": "{unit_id}",
+        "{dinas}": "{unit_id}",
+        "{project}": "{project_id}",
+        "{milestone}": "{milestone_id}",
+    }
     path = row.path
     for name, param in generic.items():
         path = path.replace(name, param)
-    path = path.replace("/members/{member}", "/members/{user_id}").replace("/users/{member}", "/users/{user_id}")
+    path = path.replace("/members/{member}", "/members/{user_id}").replace(
+        "/users/{member}", "/users/{user_id}"
+    )
     if row.method == "WS":
-        path = path.replace("/unit/{unit_id}", "/{kind}/{board_id}").replace("/project/{project_id}", "/{kind}/{board_id}")
+        path = path.replace("/unit/{unit_id}", "/{kind}/{board_id}").replace(
+            "/project/{project_id}", "/{kind}/{board_id}"
+        )
     return {(row.method, path)}
 
 
@@ -122,21 +197,36 @@ async def test_every_route_has_a_row(app):
 @pytest.mark.parametrize("actor", ACTORS)
 async def test_authorization(row: Row, actor: str, client, world, runtime, setup, live_server):
     async with runtime.transaction() as db:
-        peer = await factories.make_user(db, unit=world.bidang, supervisor_id=world.leader.id, name="Ketua Tim Lain")
+        peer = await factories.make_user(
+            db, unit=world.bidang, supervisor_id=world.leader.id, name="Ketua Tim Lain"
+        )
         await factories.make_project(db, by=world.admin, unit=world.bidang, lead=peer)
         disabled = await factories.make_user(db, unit=world.bidang)
         await db.execute(update(User).where(User.id == disabled.id).values(is_active=False))
-    people = {"admin": world.admin, "leader": world.leader, "sibling_leader": world.sibling_leader, "lead": world.lead,
-              "peer_lead": peer, "member": world.member, "outsider": world.outsider, "disabled": disabled,
-              "expired": world.member}
+    people = {
+        "admin": world.admin,
+        "leader": world.leader,
+        "sibling_leader": world.sibling_leader,
+        "lead": world.lead,
+        "peer_lead": peer,
+        "member": world.member,
+        "outsider": world.outsider,
+        "disabled": disabled,
+        "expired": world.member,
+    }
     headers = {}
     if actor in people:
         issued = clock.now() - timedelta(hours=2) if actor == "expired" else clock.now()
         clock.freeze(issued)
         headers = {"Authorization": f"Bearer {create_access_token(people[actor].id, runtime.secret_key, 60)}"}
         clock.freeze(None)
-    names = {"bidang": world.bidang.id, "dinas": world.dinas.id, "project": setup.project.id,
-             "milestone": setup.milestone.id, "member": world.member.id}
+    names = {
+        "bidang": world.bidang.id,
+        "dinas": world.dinas.id,
+        "project": setup.project.id,
+        "milestone": setup.milestone.id,
+        "member": world.member.id,
+    }
     path = row.path.format(**names)
     expected = row.expected[actor]
 
@@ -158,16 +248,29 @@ async def test_authorization(row: Row, actor: str, client, world, runtime, setup
     elif body is not None:
         kwargs["json"] = body
     response = await client.request(row.method, path, **kwargs)
-    assert response.status_code == expected, f"{actor} {row.method} {path}: {response.status_code} {response.text[:200]}"
+    assert response.status_code == expected, (
+        f"{actor} {row.method} {path}: {response.status_code} {response.text[:200]}"
+    )
 
 
 def _body(kind: Any, world, names: dict[str, int]) -> Any:
     today = clock.today()
     built = {
-        "new_user": {"username": "baru", "password": "sandi-panjang-1", "name": "Baru", "nip": "199001012015032099",
-                     "role": "staff", "unit_id": world.bidang.id},
-        "new_project": {"name": "Baru", "unit_id": world.bidang.id, "lead_id": world.lead.id,
-                        "start_date": today.isoformat(), "due_date": (today + timedelta(days=30)).isoformat()},
+        "new_user": {
+            "username": "baru",
+            "password": "sandi-panjang-1",
+            "name": "Baru",
+            "nip": "199001012015032099",
+            "role": "staff",
+            "unit_id": world.bidang.id,
+        },
+        "new_project": {
+            "name": "Baru",
+            "unit_id": world.bidang.id,
+            "lead_id": world.lead.id,
+            "start_date": today.isoformat(),
+            "due_date": (today + timedelta(days=30)).isoformat(),
+        },
         "outsider_id": {"user_id": world.outsider.id},
         "milestone": {"title": "Baru", "due_date": today.isoformat(), "assignee_ids": [world.member.id]},
         "reschedule": {"due_date": (today + timedelta(days=40)).isoformat(), "reason": "Cuaca"},
@@ -175,4 +278,3 @@ def _body(kind: Any, world, names: dict[str, int]) -> Any:
         "feedback": {"unit_id": world.bidang.id, "answers": [3] * 9},
     }
     return built.get(kind, kind) if isinstance(kind, str) else kind
-

@@ -12,7 +12,9 @@ def _pantau(database, *args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")} | {
         "PANTAU_DATABASE_URL": f"sqlite:///{database}"
     }
-    return subprocess.run([sys.executable, "-m", "server", *args], env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def _rows(database):
@@ -55,8 +57,13 @@ def test_backup_on_postgres_points_to_pg_dump(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANTAU_")} | {
         "PANTAU_DATABASE_URL": "postgresql://postgres@127.0.0.1/test"
     }
-    result = subprocess.run([sys.executable, "-m", "server", "backup", str(tmp_path / "x")], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "server", "backup", str(tmp_path / "x")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0 and "pg_dump" in result.stderr
 
 
@@ -65,11 +72,37 @@ def test_create_user_command_makes_an_account_that_can_sign_in(tmp_path):
     upgrade(f"sqlite:///{database}")
     with sqlite3.connect(database) as db:
         db.execute("INSERT INTO unit (name) VALUES ('BKPSDM')")
-    result = _pantau(database, "create-user", "--username", "operator", "--password", "kata-sandi-1",
-                     "--name", "Operator", "--nip", "198503152010011001", "--role", "admin", "--unit-id", "1")
+    result = _pantau(
+        database,
+        "create-user",
+        "--username",
+        "operator",
+        "--password",
+        "kata-sandi-1",
+        "--name",
+        "Operator",
+        "--nip",
+        "198503152010011001",
+        "--role",
+        "admin",
+        "--unit-id",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
-    bad = _pantau(database, "create-user", "--username", "budi2", "--password", "kata-sandi-1", "--name", "X",
-                  "--nip", "123", "--unit-id", "1")
+    bad = _pantau(
+        database,
+        "create-user",
+        "--username",
+        "budi2",
+        "--password",
+        "kata-sandi-1",
+        "--name",
+        "X",
+        "--nip",
+        "123",
+        "--unit-id",
+        "1",
+    )
     assert bad.returncode != 0 and "NIP" in bad.stderr
     with sqlite3.connect(database) as db:
         row = db.execute("SELECT role, password_hash FROM user WHERE username = 'operator'").fetchone()

@@ -18,14 +18,20 @@ async def test_serve_demo_prints_url_and_logins_that_work(tmp_path):
         assert len(logins) == 4
         async with httpx.AsyncClient(base_url=f"http://{process.address}") as http:
             for *_, username, _slash, password in logins:
-                response = await http.post("/api/v1/auth/token", data={"username": username, "password": password})
+                response = await http.post(
+                    "/api/v1/auth/token", data={"username": username, "password": password}
+                )
                 assert response.status_code == 200, username
     finally:
         await process.stop()
     with sqlite3.connect(database) as db:
         staff = db.execute("SELECT count(*) FROM user").fetchone()[0]
         projects = db.execute("SELECT count(*) FROM project").fetchone()[0]
-        late = db.execute("SELECT count(*) FROM milestone WHERE status = 'closed' AND closed_on > due_date").fetchone()[0]
-        on_time = db.execute("SELECT count(*) FROM milestone WHERE status = 'closed' AND closed_on <= due_date").fetchone()[0]
+        late = db.execute(
+            "SELECT count(*) FROM milestone WHERE status = 'closed' AND closed_on > due_date"
+        ).fetchone()[0]
+        on_time = db.execute(
+            "SELECT count(*) FROM milestone WHERE status = 'closed' AND closed_on <= due_date"
+        ).fetchone()[0]
         answers = db.execute("SELECT count(*) FROM feedback").fetchone()[0]
     assert 30 <= staff <= 60 and 6 <= projects <= 10 and late > 0 and on_time > 0 and answers > 0

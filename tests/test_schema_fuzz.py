@@ -1,7 +1,6 @@
 """Schemathesis against Pantau's own OpenAPI document, as an admin and as a staff member: generated
 requests (a bounded number per operation) never cause a 500, and every response matches the document."""
 
-
 import subprocess
 import sys
 import time
@@ -31,8 +30,10 @@ def server(tmp_path_factory) -> Iterator[str]:
         port = free_port()
         env = app_env(url, None, redis_prefix(), PANTAU_BOOTSTRAP_ADMIN="admin:admin-password")
         process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--port", str(port)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "server", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -67,15 +68,25 @@ def _wait_until_up(base: str, process: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def tokens(server: str) -> dict[str, dict[str, str]]:
     with httpx.Client(base_url=server) as http:
+
         def sign_in(username: str, password: str) -> dict[str, str]:
             response = http.post("/api/v1/auth/token", data={"username": username, "password": password})
             return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
         admin = sign_in("admin", "admin-password")
         unit = http.post("/api/v1/units", json={"name": "Dinas Uji", "population": 500}, headers=admin).json()
-        http.post("/api/v1/users", headers=admin, json={
-            "username": "pegawai", "password": "kata-sandi-1", "name": "Pegawai", "nip": "199203042018012002",
-            "role": "staff", "unit_id": unit["id"]})
+        http.post(
+            "/api/v1/users",
+            headers=admin,
+            json={
+                "username": "pegawai",
+                "password": "kata-sandi-1",
+                "name": "Pegawai",
+                "nip": "199203042018012002",
+                "role": "staff",
+                "unit_id": unit["id"],
+            },
+        )
         return {"admin": admin, "staff": sign_in("pegawai", "kata-sandi-1")}
 
 

@@ -28,8 +28,14 @@ HEADERS = {
     "role": ("role", "peran"),
     "email": ("email", "e-mail", "surel"),
 }
-ROLE_WORDS = {"staff": Role.staff, "pegawai": Role.staff, "leader": Role.leader, "pimpinan": Role.leader,
-              "admin": Role.admin, "operator": Role.admin}
+ROLE_WORDS = {
+    "staff": Role.staff,
+    "pegawai": Role.staff,
+    "leader": Role.leader,
+    "pimpinan": Role.leader,
+    "admin": Role.admin,
+    "operator": Role.admin,
+}
 
 
 @dataclass
@@ -65,7 +71,9 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
             raise Invalid(f"The file is not a readable XLSX workbook ({exc.__class__.__name__})") from exc
-        return [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+        return [
+            ["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)
+        ]
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -91,7 +99,9 @@ def parse_rows(table: list[list[str]]) -> list[ImportRow]:
             columns[key] = found
     missing = [k for k in ("nip", "name", "unit") if k not in columns]
     if missing:
-        raise Invalid(f"Missing column(s): {', '.join(missing)}. Expected: NIP, name, unit, supervisor NIP, role, email")
+        raise Invalid(
+            f"Missing column(s): {', '.join(missing)}. Expected: NIP, name, unit, supervisor NIP, role, email"
+        )
     body = [row for row in table[1:] if any(cell for cell in row)]
     if len(body) > MAX_ROWS:
         raise Invalid(f"At most {MAX_ROWS} rows per file")
@@ -101,8 +111,15 @@ def parse_rows(table: list[list[str]]) -> list[ImportRow]:
         return row[index].strip() if index is not None and index < len(row) else ""
 
     return [
-        ImportRow(line=n + 2, nip=cell(r, "nip"), name=cell(r, "name"), unit=cell(r, "unit"),
-                  supervisor_nip=cell(r, "supervisor_nip"), role=cell(r, "role"), email=cell(r, "email"))
+        ImportRow(
+            line=n + 2,
+            nip=cell(r, "nip"),
+            name=cell(r, "name"),
+            unit=cell(r, "unit"),
+            supervisor_nip=cell(r, "supervisor_nip"),
+            role=cell(r, "role"),
+            email=cell(r, "email"),
+        )
         for n, r in enumerate(body)
     ]
 
@@ -121,7 +138,9 @@ async def validate(session: AsyncSession, rows: list[ImportRow]) -> ImportReport
             row.errors.append(str(exc))
         if not row.name:
             row.errors.append("Name is empty")
-        row.unit_id = by_name.get(row.unit.lower()) or (int(row.unit) if row.unit.isdigit() and int(row.unit) in unit_ids else None)
+        row.unit_id = by_name.get(row.unit.lower()) or (
+            int(row.unit) if row.unit.isdigit() and int(row.unit) in unit_ids else None
+        )
         if row.unit_id is None:
             row.errors.append(f"Unknown unit {row.unit!r}")
         if row.role and row.role.lower() not in ROLE_WORDS:
@@ -148,7 +167,9 @@ async def validate(session: AsyncSession, rows: list[ImportRow]) -> ImportReport
     return ImportReport(rows=rows)
 
 
-async def import_staff(session: AsyncSession, *, by_id: int, filename: str, content: bytes, dry_run: bool) -> ImportReport:
+async def import_staff(
+    session: AsyncSession, *, by_id: int, filename: str, content: bytes, dry_run: bool
+) -> ImportReport:
     """Check the file; when clean (and not a dry run) create every account, without a password: an
     admin sets each person's password before they first sign in."""
     report = await validate(session, parse_rows(read_table(filename, content)))
@@ -157,21 +178,49 @@ async def import_staff(session: AsyncSession, *, by_id: int, filename: str, cont
     now = clock.now()
     await session.execute(
         insert(User),
-        [{"username": r.nip, "name": r.name, "nip": r.nip, "role": ROLE_WORDS[(r.role or "staff").lower()],
-          "unit_id": r.unit_id, "email": r.email or None, "is_active": True, "created_at": now} for r in report.rows],
+        [
+            {
+                "username": r.nip,
+                "name": r.name,
+                "nip": r.nip,
+                "role": ROLE_WORDS[(r.role or "staff").lower()],
+                "unit_id": r.unit_id,
+                "email": r.email or None,
+                "is_active": True,
+                "created_at": now,
+            }
+            for r in report.rows
+        ],
     )
     wanted = {r.nip for r in report.rows} | {r.supervisor_nip for r in report.rows if r.supervisor_nip}
     ids = dict((await session.execute(select(User.nip, User.id).where(User.nip.in_(wanted)))).all())
     # Supervisors are linked after every row exists, so a file may list people in any order.
-    links = [{"id": ids[r.nip], "supervisor_id": ids[r.supervisor_nip]} for r in report.rows if r.supervisor_nip]
+    links = [
+        {"id": ids[r.nip], "supervisor_id": ids[r.supervisor_nip]} for r in report.rows if r.supervisor_nip
+    ]
     if links:
         await session.execute(update(User), links)
     await session.execute(
         insert(HistoryEntry),
-        [{"actor_id": by_id, "entity": "user", "entity_id": ids[r.nip], "action": "imported", "at": now,
-          "subject_user_id": ids[r.nip], "reason": f"import {filename}",
-          "after": {"nip": r.nip, "name": r.name, "unit_id": r.unit_id, "role": ROLE_WORDS[(r.role or "staff").lower()].value,
-                    "supervisor_nip": r.supervisor_nip or None}} for r in report.rows],
+        [
+            {
+                "actor_id": by_id,
+                "entity": "user",
+                "entity_id": ids[r.nip],
+                "action": "imported",
+                "at": now,
+                "subject_user_id": ids[r.nip],
+                "reason": f"import {filename}",
+                "after": {
+                    "nip": r.nip,
+                    "name": r.name,
+                    "unit_id": r.unit_id,
+                    "role": ROLE_WORDS[(r.role or "staff").lower()].value,
+                    "supervisor_nip": r.supervisor_nip or None,
+                },
+            }
+            for r in report.rows
+        ],
     )
     report.imported = len(report.rows)
     return report

@@ -16,7 +16,10 @@ from server.errors import ERROR_RESPONSES, Forbidden, Invalid
 from server.ratelimit import client_address
 
 router = APIRouter(
-    prefix="/api/v1", tags=["accounts"], responses=ERROR_RESPONSES, route_class=body_limited_route(API_BODY_LIMIT)
+    prefix="/api/v1",
+    tags=["accounts"],
+    responses=ERROR_RESPONSES,
+    route_class=body_limited_route(API_BODY_LIMIT),
 )
 
 
@@ -27,12 +30,19 @@ class Token(BaseModel):
 
 @router.post("/auth/token")
 async def issue_token(
-    request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, runtime: RuntimeDep
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> Token:
     """OAuth2 password flow: exchange a username and password for a bearer token. Repeated failures
     for one account or from one address are refused for a while (429 with Retry-After)."""
     user = await service.sign_in(
-        session, runtime.limiter, username=form.username, password=form.password, address=client_address(request)
+        session,
+        runtime.limiter,
+        username=form.username,
+        password=form.password,
+        address=client_address(request),
     )
     token = create_access_token(user.id, runtime.secret_key, runtime.settings.access_token_minutes)
     return Token(access_token=token)
@@ -102,5 +112,8 @@ async def import_users(
 
 # A spreadsheet is bigger than any JSON body, so this one route reads up to the upload limit.
 router.add_api_route(
-    "/users/import", import_users, methods=["POST"], route_class_override=body_limited_route(UPLOAD_BODY_LIMIT)
+    "/users/import",
+    import_users,
+    methods=["POST"],
+    route_class_override=body_limited_route(UPLOAD_BODY_LIMIT),
 )

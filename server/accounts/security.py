@@ -45,7 +45,10 @@ def user_id_from_token(token: str, secret: str) -> int | None:
     try:
         # Expiry is checked against Pantau's clock (not PyJWT's), so tests can move time.
         claims = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False}
+            token,
+            secret,
+            algorithms=["HS256"],
+            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
         )
         if float(claims["exp"]) <= clock.now().timestamp():
             return None
@@ -64,11 +67,30 @@ def token_digest(token: str) -> str:
 
 MIN_PASSWORD_LENGTH = 8
 # The passwords tried first by anyone guessing, in Indonesia as elsewhere.
-COMMON_PASSWORDS = frozenset({
-    "12345678", "123456789", "1234567890", "password", "password1", "passw0rd", "qwerty123", "qwertyuiop",
-    "11111111", "00000000", "iloveyou", "admin123", "rahasia", "rahasia123", "indonesia", "bismillah",
-    "sayang123", "pantau123", "bukitintan", "asn12345",
-})
+COMMON_PASSWORDS = frozenset(
+    {
+        "12345678",
+        "123456789",
+        "1234567890",
+        "password",
+        "password1",
+        "passw0rd",
+        "qwerty123",
+        "qwertyuiop",
+        "11111111",
+        "00000000",
+        "iloveyou",
+        "admin123",
+        "rahasia",
+        "rahasia123",
+        "indonesia",
+        "bismillah",
+        "sayang123",
+        "pantau123",
+        "bukitintan",
+        "asn12345",
+    }
+)
 
 
 def password_problem(password: str, *, username: str = "", nip: str = "") -> str | None:

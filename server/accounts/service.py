@@ -113,9 +113,19 @@ async def create_user(
     session.add(user)
     await session.flush()
     await record_change(
-        session, actor_id=by_id, entity="user", entity_id=user.id, action="created", subject_user_id=user.id,
-        after={"username": user.username, "nip": user.nip, "role": user.role.value, "unit_id": user.unit_id,
-               "supervisor_id": user.supervisor_id},
+        session,
+        actor_id=by_id,
+        entity="user",
+        entity_id=user.id,
+        action="created",
+        subject_user_id=user.id,
+        after={
+            "username": user.username,
+            "nip": user.nip,
+            "role": user.role.value,
+            "unit_id": user.unit_id,
+            "supervisor_id": user.supervisor_id,
+        },
     )
     return user
 
@@ -143,7 +153,12 @@ async def update_user(session: AsyncSession, *, by_id: int, user: User, data: Us
     if data.password is not None:
         after["password"] = "changed"
     await record_change(
-        session, actor_id=by_id, entity="user", entity_id=user.id, action="updated", subject_user_id=user.id,
+        session,
+        actor_id=by_id,
+        entity="user",
+        entity_id=user.id,
+        action="updated",
+        subject_user_id=user.id,
         before={k: (v.value if isinstance(v, Role) else v) for k, v in before.items()},
         after={k: (v.value if isinstance(v, Role) else v) for k, v in after.items()},
     )

@@ -19,7 +19,10 @@ survey_rate_limit = per_client(SURVEY_ANSWERS)
 # Nine small integers and a 2,000-character comment fit many times over; more is not a survey answer.
 MAX_ANSWER_BODY = 16 * 1024
 router = APIRouter(
-    prefix="/api/v1", tags=["feedback"], route_class=body_limited_route(MAX_ANSWER_BODY), responses=ERROR_RESPONSES
+    prefix="/api/v1",
+    tags=["feedback"],
+    route_class=body_limited_route(MAX_ANSWER_BODY),
+    responses=ERROR_RESPONSES,
 )
 
 

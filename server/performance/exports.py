@@ -16,12 +16,23 @@ from server.performance.periods import Period
 from server.performance.service import performance_read, ratings_of, targets_for, unit_staff
 
 COLUMNS = [
-    "NIP", "Nama", "Unit", "Ketepatan waktu (%)", "Kualitas (1-5)", "Kepuasan masyarakat (IKM)",
-    "Responden survei", "Saran hasil kerja", "Hasil kerja", "Perilaku kerja", "Predikat",
+    "NIP",
+    "Nama",
+    "Unit",
+    "Ketepatan waktu (%)",
+    "Kualitas (1-5)",
+    "Kepuasan masyarakat (IKM)",
+    "Responden survei",
+    "Saran hasil kerja",
+    "Hasil kerja",
+    "Perilaku kerja",
+    "Predikat",
 ]
 
 
-async def unit_table(session: AsyncSession, *, viewer: User, unit_id: int, period: Period) -> tuple[Unit, list[list[Any]]]:
+async def unit_table(
+    session: AsyncSession, *, viewer: User, unit_id: int, period: Period
+) -> tuple[Unit, list[list[Any]]]:
     parents = await require_unit_overview(session, viewer, unit_id)
     unit = await session.get(Unit, unit_id)
     assert unit is not None
@@ -34,11 +45,21 @@ async def unit_table(session: AsyncSession, *, viewer: User, unit_id: int, perio
     for user in staff:
         read = performance_read(user, period, people[user.id], targets[user.unit_id], ratings.get(user.id))
         values = {i["key"]: i for i in read["indicators"]}
-        rows.append([
-            user.nip, user.name, unit_names[user.unit_id], values["timeliness"]["value"], values["quality"]["value"],
-            values["satisfaction"]["value"], values["satisfaction"]["n"], read["hasil_kerja_suggested"],
-            read["hasil_kerja"], read["perilaku"], read["predikat"],
-        ])
+        rows.append(
+            [
+                user.nip,
+                user.name,
+                unit_names[user.unit_id],
+                values["timeliness"]["value"],
+                values["quality"]["value"],
+                values["satisfaction"]["value"],
+                values["satisfaction"]["n"],
+                read["hasil_kerja_suggested"],
+                read["hasil_kerja"],
+                read["perilaku"],
+                read["predikat"],
+            ]
+        )
     return unit, rows
 
 
@@ -66,7 +87,9 @@ def as_xlsx(rows: list[list[Any]], title: str) -> bytes:
     for row in rows:
         sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
     for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = max(12, min(40, max(len(str(c.value or "")) for c in column) + 2))
+        sheet.column_dimensions[column[0].column_letter].width = max(
+            12, min(40, max(len(str(c.value or "")) for c in column) + 2)
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

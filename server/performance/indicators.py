@@ -27,7 +27,11 @@ from server.performance.rules import (
 from server.performance.targets import INDICATOR_UNITS, TargetsInForce
 from server.projects.models import Milestone, MilestoneAssignee, MilestoneStatus, Project
 
-LABELS = {"timeliness": "Ketepatan waktu", "quality": "Kualitas hasil kerja", "satisfaction": "Kepuasan masyarakat"}
+LABELS = {
+    "timeliness": "Ketepatan waktu",
+    "quality": "Kualitas hasil kerja",
+    "satisfaction": "Kepuasan masyarakat",
+}
 
 
 @dataclass
@@ -83,11 +87,19 @@ class ClosedWork:
     def source(self, rule: TimelinessRule) -> dict[str, Any]:
         m = self.milestone
         return {
-            "kind": "milestone", "id": m.id, "title": m.title, "project_id": m.project_id,
-            "project_name": self.project_name, "weight": m.weight, "due_date": m.due_date,
-            "original_due_date": m.original_due_date, "closed_on": m.closed_on, "days_late": self.days_late,
+            "kind": "milestone",
+            "id": m.id,
+            "title": m.title,
+            "project_id": m.project_id,
+            "project_name": self.project_name,
+            "weight": m.weight,
+            "due_date": m.due_date,
+            "original_due_date": m.original_due_date,
+            "closed_on": m.closed_on,
+            "days_late": self.days_late,
             "effective_days_late": self.effective_days_late,
-            "timeliness_score": milestone_timeliness(self.effective_days_late, rule), "quality": m.quality,
+            "timeliness_score": milestone_timeliness(self.effective_days_late, rule),
+            "quality": m.quality,
         }
 
 
@@ -102,7 +114,9 @@ def timeliness_rule() -> TimelinessRule:
     return TimelinessRule(penalty_per_day=get_settings().timeliness_penalty_per_day)
 
 
-async def closed_work(session: AsyncSession, user_ids: list[int], period: Period) -> dict[int, list[ClosedWork]]:
+async def closed_work(
+    session: AsyncSession, user_ids: list[int], period: Period
+) -> dict[int, list[ClosedWork]]:
     rows = await session.execute(
         select(MilestoneAssignee.user_id, Milestone, Project.name)
         .join(Milestone, Milestone.id == MilestoneAssignee.milestone_id)
@@ -152,13 +166,25 @@ def _satisfaction(answers: list[Any], target: Decimal, population: int | None) -
     else:
         explanation = (
             f"IKM (PermenPANRB 14/2017) dari {result.n} jawaban survei yang menyebut pegawai ini; "
-            + ("jumlah responden memenuhi sampel minimal." if enough else
-               f"belum cukup responden (minimal {needed}), sehingga tidak dihitung dalam saran penilaian.")
+            + (
+                "jumlah responden memenuhi sampel minimal."
+                if enough
+                else f"belum cukup responden (minimal {needed}), sehingga tidak dihitung dalam saran penilaian."
+            )
         )
-    sources = [{"kind": "feedback", "id": a.id, "created_at": a.created_at, "unit_id": a.unit_id} for a in answers]
+    sources = [
+        {"kind": "feedback", "id": a.id, "created_at": a.created_at, "unit_id": a.unit_id} for a in answers
+    ]
     return Indicator(
-        "satisfaction", result.ikm, target, sources, explanation, counts_toward_rating=enough,
-        n=result.n, min_sample=needed, sample_ok=enough,
+        "satisfaction",
+        result.ikm,
+        target,
+        sources,
+        explanation,
+        counts_toward_rating=enough,
+        n=result.n,
+        min_sample=needed,
+        sample_ok=enough,
     )
 
 
@@ -170,7 +196,11 @@ async def compute_indicators(
     work = await closed_work(session, ids, period)
     answers = await answers_naming(session, user_ids=ids, period=period)
     populations = dict(
-        (await session.execute(select(Unit.id, Unit.population).where(Unit.id.in_({u.unit_id for u in users})))).all()
+        (
+            await session.execute(
+                select(Unit.id, Unit.population).where(Unit.id.in_({u.unit_id for u in users}))
+            )
+        ).all()
     )
     rule = timeliness_rule()
     result: dict[int, PersonIndicators] = {}

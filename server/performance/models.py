@@ -69,7 +69,13 @@ class OrganisationResult(SQLModel, table=True):
 
 
 BERAKHLAK = (
-    "Berorientasi Pelayanan", "Akuntabel", "Kompeten", "Harmonis", "Loyal", "Adaptif", "Kolaboratif",
+    "Berorientasi Pelayanan",
+    "Akuntabel",
+    "Kompeten",
+    "Harmonis",
+    "Loyal",
+    "Adaptif",
+    "Kolaboratif",
 )
 
 

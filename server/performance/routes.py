@@ -1,6 +1,6 @@
 """Performance (API v1): indicators, ratings, targets, distribution and exports."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from fastapi.responses import Response
@@ -16,12 +16,17 @@ from server.performance.targets import set_targets, targets_in_force
 from server.performance.unit_results import unrealistic_target_warnings
 
 router = APIRouter(
-    prefix="/api/v1", tags=["performance"], responses=ERROR_RESPONSES, route_class=body_limited_route(API_BODY_LIMIT)
+    prefix="/api/v1",
+    tags=["performance"],
+    responses=ERROR_RESPONSES,
+    route_class=body_limited_route(API_BODY_LIMIT),
 )
 
 
 @router.get("/users/{user_id}/performance")
-async def read_performance(user_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+async def read_performance(
+    user_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
     """A person's indicators for a period, each with its target, achievement and the records behind it."""
     return plain(await service.performance(session, viewer=user, user_id=user_id, period=period))
 
@@ -43,7 +48,9 @@ async def set_evaluation(
 
 
 @router.get("/units/{unit_id}/targets")
-async def read_targets(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+async def read_targets(
+    unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
     """Targets and rating thresholds in force, each with where its value comes from."""
     await require_unit_overview(session, user, unit_id)
     return plain((await targets_in_force(session, unit_id=unit_id, period=period)).as_api())
@@ -51,7 +58,11 @@ async def read_targets(unit_id: int, period: PeriodDep, session: SessionDep, use
 
 @router.put("/units/{unit_id}/targets")
 async def write_targets(
-    unit_id: int, period: PeriodDep, session: SessionDep, admin: AdminUser, body: dict[str, Any] = Body(...)
+    unit_id: int,
+    period: PeriodDep,
+    session: SessionDep,
+    admin: AdminUser,
+    body: Annotated[dict[str, Any], Body()],
 ) -> dict[str, Any]:
     """Set targets and/or thresholds for this unit and period (null clears one). Saved even when a
     target looks unrealistic; `warnings` says so."""
@@ -65,12 +76,16 @@ async def write_organisation_result(
     unit_id: int, body: OrganisationResultSet, period: PeriodDep, session: SessionDep, admin: AdminUser
 ) -> dict[str, Any]:
     return plain(
-        await service.set_organisation_result(session, by=admin, unit_id=unit_id, period=period, result=body.result)
+        await service.set_organisation_result(
+            session, by=admin, unit_id=unit_id, period=period, result=body.result
+        )
     )
 
 
 @router.get("/units/{unit_id}/distribution")
-async def read_distribution(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+async def read_distribution(
+    unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
     """How the unit's predikat are distributed, against the rule for its organisation result."""
     return plain(await service.distribution(session, viewer=user, unit_id=unit_id, period=period))
 
@@ -78,7 +93,9 @@ async def read_distribution(unit_id: int, period: PeriodDep, session: SessionDep
 @router.get("/units/{unit_id}/performance.csv", response_class=Response)
 async def export_csv(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> Response:
     unit, rows = await exports.unit_table(session, viewer=user, unit_id=unit_id, period=period)
-    return _download(exports.as_csv(rows), f"{exports.file_stem(unit, period)}.csv", "text/csv; charset=utf-8")
+    return _download(
+        exports.as_csv(rows), f"{exports.file_stem(unit, period)}.csv", "text/csv; charset=utf-8"
+    )
 
 
 @router.get("/units/{unit_id}/performance.xlsx", response_class=Response)
@@ -89,4 +106,6 @@ async def export_xlsx(unit_id: int, period: PeriodDep, session: SessionDep, user
 
 
 def _download(content: bytes, filename: str, media_type: str) -> Response:
-    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

@@ -38,8 +38,12 @@ async def targets_for(session: AsyncSession, users: list[User], period: Period) 
     }
 
 
-async def indicators_of(session: AsyncSession, users: list[User], period: Period) -> dict[int, PersonIndicators]:
-    return await compute_indicators(session, users=users, period=period, targets=await targets_for(session, users, period))
+async def indicators_of(
+    session: AsyncSession, users: list[User], period: Period
+) -> dict[int, PersonIndicators]:
+    return await compute_indicators(
+        session, users=users, period=period, targets=await targets_for(session, users, period)
+    )
 
 
 def suggestion(person: PersonIndicators, targets: TargetsInForce) -> str | None:
@@ -50,12 +54,16 @@ def suggestion(person: PersonIndicators, targets: TargetsInForce) -> str | None:
 
 
 async def ratings_of(session: AsyncSession, user_ids: list[int], period: Period) -> dict[int, Rating]:
-    rows = await session.scalars(select(Rating).where(Rating.user_id.in_(user_ids), Rating.period == str(period)))
+    rows = await session.scalars(
+        select(Rating).where(Rating.user_id.in_(user_ids), Rating.period == str(period))
+    )
     return {r.user_id: r for r in rows.all()}
 
 
 def _missing_explanation(hasil: str | None, perilaku: str | None) -> str:
-    missing = [name for name, value in (("hasil kerja", hasil), ("perilaku kerja", perilaku)) if value is None]
+    missing = [
+        name for name, value in (("hasil kerja", hasil), ("perilaku kerja", perilaku)) if value is None
+    ]
     if not missing:
         return "Predikat kinerja diambil dari matriks resmi PermenPANRB 6/2022 atas rating hasil kerja dan perilaku kerja."
     return f"Predikat belum ada karena rating {' dan '.join(missing)} belum ditetapkan oleh atasan."
@@ -78,13 +86,17 @@ def performance_read(
         "perilaku_note": rating.perilaku_note if rating else None,
         "perilaku_values": rating.perilaku_values if rating else None,
         "predikat": predikat(hasil, perilaku),
-        "explanation": " ".join([i["explanation"] for i in indicators] + [_missing_explanation(hasil, perilaku)]),
+        "explanation": " ".join(
+            [i["explanation"] for i in indicators] + [_missing_explanation(hasil, perilaku)]
+        ),
     }
 
 
 async def _performance_of(session: AsyncSession, subject: User, period: Period) -> dict[str, Any]:
     targets = await targets_in_force(session, unit_id=subject.unit_id, period=period)
-    person = (await compute_indicators(session, users=[subject], period=period, targets={subject.unit_id: targets}))[subject.id]
+    person = (
+        await compute_indicators(session, users=[subject], period=period, targets={subject.unit_id: targets})
+    )[subject.id]
     rating = (await ratings_of(session, [subject.id], period)).get(subject.id)
     return performance_read(subject, period, person, targets, rating)
 
@@ -109,8 +121,14 @@ async def set_behaviour(
     session.add(rating)
     await session.flush()
     await record_change(
-        session, actor_id=by.id, entity="rating", entity_id=rating.id, action="perilaku", before=before,
-        after={"perilaku": data.rating, "note": data.note, "values": data.values}, subject_user_id=subject.id,
+        session,
+        actor_id=by.id,
+        entity="rating",
+        entity_id=rating.id,
+        action="perilaku",
+        before=before,
+        after={"perilaku": data.rating, "note": data.note, "values": data.values},
+        subject_user_id=subject.id,
         period=str(period),
     )
     return await _after_rating(session, subject, period)
@@ -130,15 +148,25 @@ async def set_evaluation(
         )
     rating = await _rating_row(session, subject.id, period)
     before = {"hasil_kerja": rating.hasil_kerja, "reason": rating.hasil_kerja_reason}
-    rating.hasil_kerja, rating.hasil_kerja_suggested, rating.hasil_kerja_reason = data.hasil_kerja, suggested, reason
+    rating.hasil_kerja, rating.hasil_kerja_suggested, rating.hasil_kerja_reason = (
+        data.hasil_kerja,
+        suggested,
+        reason,
+    )
     rating.updated_by = by.id
     session.add(rating)
     await session.flush()
     await record_change(
-        session, actor_id=by.id, entity="rating", entity_id=rating.id,
+        session,
+        actor_id=by.id,
+        entity="rating",
+        entity_id=rating.id,
         action="hasil_kerja_confirmed" if data.hasil_kerja == suggested else "hasil_kerja_overridden",
-        before=before, after={"hasil_kerja": data.hasil_kerja, "suggested": suggested}, reason=reason,
-        subject_user_id=subject.id, period=str(period),
+        before=before,
+        after={"hasil_kerja": data.hasil_kerja, "suggested": suggested},
+        reason=reason,
+        subject_user_id=subject.id,
+        period=str(period),
     )
     return await _after_rating(session, subject, period)
 
@@ -150,16 +178,22 @@ async def _after_rating(session: AsyncSession, subject: User, period: Period) ->
     return result
 
 
-async def emit_indicator_changes(session: AsyncSession, user: User, period: Period, values: dict[str, Any]) -> None:
+async def emit_indicator_changes(
+    session: AsyncSession, user: User, period: Period, values: dict[str, Any]
+) -> None:
     boards = [unit_board(u) for u in ancestors_in(await unit_parents(session), user.unit_id)]
     for key, value in values.items():
         await record_event(
-            session, boards=boards, type="indicator.changed",
+            session,
+            boards=boards,
+            type="indicator.changed",
             data={"user_id": user.id, "period": str(period), "key": key, "value": value},
         )
 
 
-async def recompute(session: AsyncSession, user_ids: list[int], period: Period, keys: tuple[str, ...]) -> None:
+async def recompute(
+    session: AsyncSession, user_ids: list[int], period: Period, keys: tuple[str, ...]
+) -> None:
     users = list((await session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id))).all())
     people = await indicators_of(session, users, period)
     for user in users:
@@ -179,7 +213,10 @@ async def on_feedback(session: AsyncSession, feedback: Any) -> None:
 
 def listen() -> None:
     """Connect the recomputation to the changes that cause it (idempotent: safe for every app start)."""
-    for listeners, handler in ((milestone_closed_listeners, on_milestone_closed), (feedback_listeners, on_feedback)):
+    for listeners, handler in (
+        (milestone_closed_listeners, on_milestone_closed),
+        (feedback_listeners, on_feedback),
+    ):
         if handler not in listeners:
             listeners.append(handler)  # type: ignore[arg-type]
 
@@ -189,7 +226,9 @@ async def set_organisation_result(
 ) -> dict[str, Any]:
     await require_unit_overview(session, by, unit_id)
     row = await session.scalar(
-        select(OrganisationResult).where(OrganisationResult.unit_id == unit_id, OrganisationResult.period == str(period))
+        select(OrganisationResult).where(
+            OrganisationResult.unit_id == unit_id, OrganisationResult.period == str(period)
+        )
     )
     before = {"result": row.result} if row else None
     row = row or OrganisationResult(unit_id=unit_id, period=str(period), result=result)
@@ -197,8 +236,14 @@ async def set_organisation_result(
     session.add(row)
     await session.flush()
     await record_change(
-        session, actor_id=by.id, entity="organisation_result", entity_id=unit_id, action="set",
-        before=before, after={"result": result}, period=str(period),
+        session,
+        actor_id=by.id,
+        entity="organisation_result",
+        entity_id=unit_id,
+        action="set",
+        before=before,
+        after={"result": result},
+        period=str(period),
     )
     return await distribution(session, viewer=by, unit_id=unit_id, period=period)
 
@@ -215,7 +260,9 @@ async def unit_staff(session: AsyncSession, unit_id: int, unit_ids: set[int]) ->
     return list(rows.all())
 
 
-async def distribution(session: AsyncSession, *, viewer: User, unit_id: int, period: Period) -> dict[str, Any]:
+async def distribution(
+    session: AsyncSession, *, viewer: User, unit_id: int, period: Period
+) -> dict[str, Any]:
     parents = await require_unit_overview(session, viewer, unit_id)
     staff = await unit_staff(session, unit_id, subtree_in(parents, unit_id))
     ratings = await ratings_of(session, [u.id for u in staff], period)

@@ -60,18 +60,27 @@ class TargetsInForce:
 
     @property
     def thresholds(self) -> Thresholds:
-        return Thresholds(above=self.settings["threshold_above"].value, meets=self.settings["threshold_meets"].value)
+        return Thresholds(
+            above=self.settings["threshold_above"].value, meets=self.settings["threshold_meets"].value
+        )
 
     def as_api(self) -> dict[str, Any]:
         return {
             "unit_id": self.unit_id,
             "period": str(self.period),
             "targets": {
-                key: {"target": self.settings[key].value, "unit": INDICATOR_UNITS[key], "source": self.settings[key].source}
+                key: {
+                    "target": self.settings[key].value,
+                    "unit": INDICATOR_UNITS[key],
+                    "source": self.settings[key].source,
+                }
                 for key in INDICATOR_KEYS
             },
             "thresholds": {
-                name: {"value": self.settings[f"threshold_{name}"].value, "source": self.settings[f"threshold_{name}"].source}
+                name: {
+                    "value": self.settings[f"threshold_{name}"].value,
+                    "source": self.settings[f"threshold_{name}"].source,
+                }
                 for name in THRESHOLD_KEYS
             },
         }
@@ -96,7 +105,9 @@ async def targets_in_force(
             hit = next((p for p in periods if (unit, str(p), key) in found), None)
             if hit is not None:
                 kind = "this_unit" if distance == 0 else "parent_unit"
-                settings[key] = Setting(found[(unit, str(hit), key)], {"kind": kind, "unit_id": unit, "period": str(hit)})
+                settings[key] = Setting(
+                    found[(unit, str(hit), key)], {"kind": kind, "unit_id": unit, "period": str(hit)}
+                )
                 break
     return TargetsInForce(unit_id=unit_id, period=period, settings=settings)
 
@@ -146,9 +157,18 @@ async def set_targets(
         if value is not None:
             session.add(Target(unit_id=unit_id, period=str(period), key=key, value=value, updated_by=by_id))
         await record_change(
-            session, actor_id=by_id, entity="target", entity_id=unit_id, action="set" if value is not None else "cleared",
-            before={"key": key, "value": str(before.settings[key].value), "source": before.settings[key].source},
-            after={"key": key, "value": None if value is None else str(value)}, period=str(period),
+            session,
+            actor_id=by_id,
+            entity="target",
+            entity_id=unit_id,
+            action="set" if value is not None else "cleared",
+            before={
+                "key": key,
+                "value": str(before.settings[key].value),
+                "source": before.settings[key].source,
+            },
+            after={"key": key, "value": None if value is None else str(value)},
+            period=str(period),
         )
     await session.flush()
     after = await targets_in_force(session, unit_id=unit_id, period=period)

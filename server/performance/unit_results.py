@@ -36,8 +36,12 @@ async def unit_values(session: AsyncSession, unit_id: int, period: Period) -> di
     work = [ClosedWork(milestone, name) for milestone, name in rows.all()]
     ikm = await unit_ikm(session, unit_id=unit_id, period=period)
     return {
-        "timeliness": weighted_timeliness([(w.milestone.weight, w.effective_days_late) for w in work], timeliness_rule()),
-        "quality": weighted_quality([(w.milestone.weight, w.milestone.quality) for w in work if w.milestone.quality]),
+        "timeliness": weighted_timeliness(
+            [(w.milestone.weight, w.effective_days_late) for w in work], timeliness_rule()
+        ),
+        "quality": weighted_quality(
+            [(w.milestone.weight, w.milestone.quality) for w in work if w.milestone.quality]
+        ),
         "satisfaction": None if ikm.ikm is None else Decimal(str(ikm.ikm)),
     }
 

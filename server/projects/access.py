@@ -30,7 +30,9 @@ def visible_projects_clause(user: User, parents: dict[int, int | None]) -> Colum
 
 async def is_member(session: AsyncSession, project_id: int, user_id: int) -> bool:
     found = await session.scalar(
-        select(ProjectMember.user_id).where(ProjectMember.project_id == project_id, ProjectMember.user_id == user_id)
+        select(ProjectMember.user_id).where(
+            ProjectMember.project_id == project_id, ProjectMember.user_id == user_id
+        )
     )
     return found is not None
 

@@ -81,13 +81,18 @@ async def unit_snapshot(session: AsyncSession, unit_id: int) -> dict[str, Any]:
         raise NotFound("Board not found")
     unit_ids = subtree_in(parents, unit_id)
     units = (await session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.id))).all()
-    projects = (await session.scalars(select(Project).where(Project.unit_id.in_(unit_ids)).order_by(Project.id))).all()
+    projects = (
+        await session.scalars(select(Project).where(Project.unit_id.in_(unit_ids)).order_by(Project.id))
+    ).all()
     reads = await project_reads(session, list(projects))
-    latest_ids = select(func.max(ProgressUpdate.id)).where(
-        ProgressUpdate.project_id.in_([p.id for p in projects])
-    ).group_by(ProgressUpdate.project_id)
+    latest_ids = (
+        select(func.max(ProgressUpdate.id))
+        .where(ProgressUpdate.project_id.in_([p.id for p in projects]))
+        .group_by(ProgressUpdate.project_id)
+    )
     latest = await update_reads(
-        session, list((await session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids)))).all())
+        session,
+        list((await session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids)))).all()),
     )
     return {
         "unit": UnitRead.model_validate(next(u for u in units if u.id == unit_id)).model_dump(mode="json"),
@@ -115,7 +120,12 @@ async def adoption(session: AsyncSession, unit_ids: set[int]) -> dict[str, Any]:
     quiet = (
         await session.execute(
             select(User.id, User.name)
-            .where(User.unit_id.in_(unit_ids), User.role == Role.staff, User.is_active, User.id.not_in(recent_authors))
+            .where(
+                User.unit_id.in_(unit_ids),
+                User.role == Role.staff,
+                User.is_active,
+                User.id.not_in(recent_authors),
+            )
             .order_by(User.name)
         )
     ).all()
@@ -126,7 +136,9 @@ async def adoption(session: AsyncSession, unit_ids: set[int]) -> dict[str, Any]:
     }
 
 
-async def board_view(sessionmaker: async_sessionmaker[AsyncSession], kind: str, board_id: int) -> tuple[int, dict[str, Any]]:
+async def board_view(
+    sessionmaker: async_sessionmaker[AsyncSession], kind: str, board_id: int
+) -> tuple[int, dict[str, Any]]:
     """A board's position and its snapshot from one view of the database, so that a client resuming
     with `since=<position>` neither misses nor repeats an event."""
     async with sessionmaker() as session:

@@ -84,7 +84,9 @@ def milestone_read(milestone: Milestone, assignee_ids: list[int], today: date) -
         progress_pct=milestone.progress_pct,
         closed_on=milestone.closed_on,
         quality=milestone.quality,
-        days_late=max(0, (milestone.closed_on - milestone.due_date).days) if closed and milestone.closed_on else None,
+        days_late=max(0, (milestone.closed_on - milestone.due_date).days)
+        if closed and milestone.closed_on
+        else None,
         days_overdue=0 if closed else max(0, (today - milestone.due_date).days),
     )
 
@@ -129,7 +131,9 @@ async def project_reads(session: AsyncSession, projects: list[Project]) -> list[
         by_project[read.project_id].append(read)
     members: dict[int, list[int]] = defaultdict(list)
     for project_id, user_id in (
-        await session.execute(select(ProjectMember.project_id, ProjectMember.user_id).where(ProjectMember.project_id.in_(ids)))
+        await session.execute(
+            select(ProjectMember.project_id, ProjectMember.user_id).where(ProjectMember.project_id.in_(ids))
+        )
     ).all():
         members[project_id].append(user_id)
     last_update = dict(
@@ -183,5 +187,9 @@ async def one_project_read(session: AsyncSession, project: Project) -> ProjectRe
 
 async def update_reads(session: AsyncSession, updates: list[ProgressUpdate]) -> list[UpdateRead]:
     author_ids = {u.author_id for u in updates}
-    names = dict((await session.execute(select(User.id, User.name).where(User.id.in_(author_ids)))).all()) if updates else {}
+    names = (
+        dict((await session.execute(select(User.id, User.name).where(User.id.in_(author_ids)))).all())
+        if updates
+        else {}
+    )
     return [UpdateRead(**u.model_dump(), author_name=names.get(u.author_id, "")) for u in updates]

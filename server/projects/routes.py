@@ -22,7 +22,10 @@ from server.projects.models import (
 from server.projects.reads import MilestoneRead, ProjectRead, UpdateRead, one_project_read
 
 router = APIRouter(
-    prefix="/api/v1", tags=["projects"], responses=ERROR_RESPONSES, route_class=body_limited_route(API_BODY_LIMIT)
+    prefix="/api/v1",
+    tags=["projects"],
+    responses=ERROR_RESPONSES,
+    route_class=body_limited_route(API_BODY_LIMIT),
 )
 
 

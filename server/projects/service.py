@@ -55,7 +55,9 @@ milestone_closed_listeners: list[MilestoneClosedListener] = []
 
 async def boards_of(session: AsyncSession, project: Project) -> list[str]:
     """The project's own board and the board of its unit and of every unit above it."""
-    return [project_board(project.id)] + [unit_board(u) for u in await unit_ancestors(session, project.unit_id)]
+    return [project_board(project.id)] + [
+        unit_board(u) for u in await unit_ancestors(session, project.unit_id)
+    ]
 
 
 async def _emit(session: AsyncSession, project: Project, type: str, data: dict[str, Any]) -> None:
@@ -77,13 +79,24 @@ async def _history(
     reason: str | None = None,
 ) -> None:
     await record_change(
-        session, actor_id=actor.id if actor else None, entity="milestone", entity_id=milestone.id, action=action,
-        before=before, after=after, reason=reason, project_id=milestone.project_id,
+        session,
+        actor_id=actor.id if actor else None,
+        entity="milestone",
+        entity_id=milestone.id,
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+        project_id=milestone.project_id,
     )
 
 
 async def _user_ids_exist(session: AsyncSession, user_ids: list[int]) -> None:
-    found = set((await session.scalars(select(User.id).where(User.id.in_(user_ids)))).all()) if user_ids else set()
+    found = (
+        set((await session.scalars(select(User.id).where(User.id.in_(user_ids)))).all())
+        if user_ids
+        else set()
+    )
     missing = sorted(set(user_ids) - found)
     if missing:
         raise Invalid(f"Unknown user id(s): {', '.join(map(str, missing))}")
@@ -135,7 +148,9 @@ async def remove_member(session: AsyncSession, *, by: User, project_id: int, use
     await _emit(session, project, "project.updated", {"project": _jsonable(read)})
 
 
-async def _milestone_with_project(session: AsyncSession, by: User, milestone_id: int) -> tuple[Milestone, Project]:
+async def _milestone_with_project(
+    session: AsyncSession, by: User, milestone_id: int
+) -> tuple[Milestone, Project]:
     milestone = await session.get(Milestone, milestone_id)
     if milestone is None:
         raise NotFound("Milestone not found")
@@ -146,7 +161,9 @@ async def _milestone_with_project(session: AsyncSession, by: User, milestone_id:
     return milestone, project
 
 
-async def _milestone_event(session: AsyncSession, project: Project, milestone: Milestone, type: str) -> MilestoneRead:
+async def _milestone_event(
+    session: AsyncSession, project: Project, milestone: Milestone, type: str
+) -> MilestoneRead:
     await session.flush()
     read = (await milestone_reads(session, [milestone]))[0]
     project_read = await one_project_read(session, project)
@@ -177,7 +194,12 @@ async def create_milestone(
         milestone,
         actor=by,
         action="created",
-        after={"title": data.title, "due_date": data.due_date.isoformat(), "weight": data.weight, "assignee_ids": assignee_ids},
+        after={
+            "title": data.title,
+            "due_date": data.due_date.isoformat(),
+            "weight": data.weight,
+            "assignee_ids": assignee_ids,
+        },
     )
     return await _milestone_event(session, project, milestone, "milestone.created")
 
@@ -223,7 +245,9 @@ async def close_milestone(
     today = clock.today()
     closed_on: date = data.closed_on or today
     if closed_on > today:
-        raise Invalid(f"closed_on {closed_on.isoformat()} is in the future (today is {today.isoformat()} WIB)")
+        raise Invalid(
+            f"closed_on {closed_on.isoformat()} is in the future (today is {today.isoformat()} WIB)"
+        )
     before = {"status": milestone.status.value, "progress_pct": milestone.progress_pct}
     milestone.status = MilestoneStatus.closed
     milestone.progress_pct = 100
@@ -287,7 +311,11 @@ async def post_update(session: AsyncSession, *, by: User, project_id: int, data:
         session,
         project,
         "progress.posted",
-        {"update": _jsonable(update_read), "milestone": _jsonable(milestone_read), "project": _jsonable(project_read)},
+        {
+            "update": _jsonable(update_read),
+            "milestone": _jsonable(milestone_read),
+            "project": _jsonable(project_read),
+        },
     )
     return update_read
 
@@ -313,5 +341,9 @@ async def list_history(session: AsyncSession, *, by: User, project_id: int) -> l
 
 async def list_projects(session: AsyncSession, *, by: User) -> list[ProjectRead]:
     parents = await unit_parents(session)
-    projects = (await session.scalars(select(Project).where(visible_projects_clause(by, parents)).order_by(Project.id))).all()
+    projects = (
+        await session.scalars(
+            select(Project).where(visible_projects_clause(by, parents)).order_by(Project.id)
+        )
+    ).all()
     return await project_reads(session, list(projects))

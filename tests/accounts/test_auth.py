@@ -8,7 +8,9 @@ from tests.factories import PASSWORD
 
 
 async def test_token_for_valid_password_and_me(client, world):
-    response = await client.post("/api/v1/auth/token", data={"username": world.member.username, "password": PASSWORD})
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": world.member.username, "password": PASSWORD}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
@@ -19,7 +21,9 @@ async def test_token_for_valid_password_and_me(client, world):
 
 
 async def test_wrong_password_is_401(client, world):
-    response = await client.post("/api/v1/auth/token", data={"username": world.member.username, "password": "salah"})
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": world.member.username, "password": "salah"}
+    )
     assert response.status_code == 401
     assert response.json() == {"detail": "Incorrect username or password"}
 
@@ -42,5 +46,7 @@ async def test_disabled_users_token_stops_working(client, world, runtime):
     async with runtime.transaction() as session:
         await session.execute(update(User).where(User.id == world.member.id).values(is_active=False))
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
-    response = await client.post("/api/v1/auth/token", data={"username": world.member.username, "password": PASSWORD})
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": world.member.username, "password": PASSWORD}
+    )
     assert response.status_code == 401

@@ -7,7 +7,9 @@ from tests.factories import PASSWORD
 @pytest.fixture
 def from_address(app):
     def client(address: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 5000)), base_url="http://test")
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=(address, 5000)), base_url="http://test"
+        )
 
     return client
 

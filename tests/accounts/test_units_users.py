@@ -22,13 +22,16 @@ async def _user_count(runtime):
 
 async def test_admin_creates_unit_tree(client, world):
     response = await client.post(
-        "/api/v1/units", json={"name": "Bidang Data", "parent_id": world.dinas.id, "population": 500},
+        "/api/v1/units",
+        json={"name": "Bidang Data", "parent_id": world.dinas.id, "population": 500},
         headers=world.auth(world.admin),
     )
     assert response.status_code == 201
     unit = response.json()
     assert unit == {"id": unit["id"], "name": "Bidang Data", "parent_id": world.dinas.id, "population": 500}
-    patched = await client.patch(f"/api/v1/units/{unit['id']}", json={"population": 800}, headers=world.auth(world.admin))
+    patched = await client.patch(
+        f"/api/v1/units/{unit['id']}", json={"population": 800}, headers=world.auth(world.admin)
+    )
     assert patched.status_code == 200 and patched.json()["population"] == 800
     listed = await client.get("/api/v1/units", headers=world.auth(world.member))
     assert unit["id"] in [u["id"] for u in listed.json()]
@@ -41,7 +44,9 @@ async def test_non_admin_cannot_create_units(client, world):
 
 async def test_unit_cannot_move_under_its_own_subunit(client, world):
     response = await client.patch(
-        f"/api/v1/units/{world.dinas.id}", json={"parent_id": world.bidang.id}, headers=world.auth(world.admin)
+        f"/api/v1/units/{world.dinas.id}",
+        json={"parent_id": world.bidang.id},
+        headers=world.auth(world.admin),
     )
     assert response.status_code == 422
 
@@ -67,7 +72,9 @@ async def test_invalid_nip_is_422_naming_the_part_and_writes_nothing(client, wor
     )
     assert response.status_code == 422
     assert "birth date" in response.text
-    sex = await client.post("/api/v1/users", json=_user_body(world, nip="198503152010013042"), headers=world.auth(world.admin))
+    sex = await client.post(
+        "/api/v1/users", json=_user_body(world, nip="198503152010013042"), headers=world.auth(world.admin)
+    )
     assert sex.status_code == 422 and "sex digit" in sex.text
     assert await _user_count(runtime) == before
 
@@ -79,7 +86,9 @@ async def test_duplicate_username_or_nip_is_409(client, world):
         "/api/v1/users", json=_user_body(world, nip="199001012015032007"), headers=world.auth(world.admin)
     )
     assert same_name.status_code == 409
-    same_nip = await client.post("/api/v1/users", json=_user_body(world, username="budi2"), headers=world.auth(world.admin))
+    same_nip = await client.post(
+        "/api/v1/users", json=_user_body(world, username="budi2"), headers=world.auth(world.admin)
+    )
     assert same_nip.status_code == 409
 
 
@@ -89,18 +98,26 @@ async def test_staff_cannot_create_users(client, world):
 
 
 async def test_user_with_unknown_unit_is_422(client, world):
-    response = await client.post("/api/v1/users", json=_user_body(world, unit_id=9999), headers=world.auth(world.admin))
+    response = await client.post(
+        "/api/v1/users", json=_user_body(world, unit_id=9999), headers=world.auth(world.admin)
+    )
     assert response.status_code == 422
 
 
 async def test_weak_passwords_are_refused(client, world, runtime):
     before = await _user_count(runtime)
-    for password, why in (("pendek1", "at least 8"), ("12345678", "too easy"), ("aaaaaaaaaaa", "too easy"),
-                          ("budi-rahasia-9", "username")):
-        response = await client.post("/api/v1/users", json=_user_body(world, password=password),
-                                     headers=world.auth(world.admin))
+    for password, why in (
+        ("pendek1", "at least 8"),
+        ("12345678", "too easy"),
+        ("aaaaaaaaaaa", "too easy"),
+        ("budi-rahasia-9", "username"),
+    ):
+        response = await client.post(
+            "/api/v1/users", json=_user_body(world, password=password), headers=world.auth(world.admin)
+        )
         assert response.status_code == 422 and why in response.text, password
     assert await _user_count(runtime) == before
-    weak_reset = await client.patch(f"/api/v1/users/{world.member.id}", json={"password": "password"},
-                                    headers=world.auth(world.admin))
+    weak_reset = await client.patch(
+        f"/api/v1/users/{world.member.id}", json={"password": "password"}, headers=world.auth(world.admin)
+    )
     assert weak_reset.status_code == 422

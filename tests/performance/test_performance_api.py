@@ -19,7 +19,9 @@ def frozen():
 
 async def _close(client, world, milestone_id, quality, closed_on=None):
     body = {"quality": quality} | ({"closed_on": closed_on.isoformat()} if closed_on else {})
-    response = await client.post(f"/api/v1/milestones/{milestone_id}/close", json=body, headers=world.auth(world.lead))
+    response = await client.post(
+        f"/api/v1/milestones/{milestone_id}/close", json=body, headers=world.auth(world.lead)
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -33,7 +35,9 @@ async def _late_milestone(runtime, world, setup, due: date):
 
 async def _performance(client, world, viewer, period="2026-11", user=None):
     user = user or world.member
-    return await client.get(f"/api/v1/users/{user.id}/performance", params={"period": period}, headers=world.auth(viewer))
+    return await client.get(
+        f"/api/v1/users/{user.id}/performance", params={"period": period}, headers=world.auth(viewer)
+    )
 
 
 async def test_timeliness_and_quality_are_weighted_with_sources(frozen, client, world, runtime, setup):
@@ -66,13 +70,17 @@ async def test_rescheduled_milestone_keeps_lateness_accrued_before_the_move(clie
     moved = await _late_milestone(runtime, world, setup, date(2026, 11, 5))
     clock.freeze(datetime(2026, 11, 8, 3, tzinfo=UTC))  # already 3 days late when moved
     response = await client.patch(
-        f"/api/v1/milestones/{moved.id}", json={"due_date": "2026-11-15", "reason": "Banjir"}, headers=world.auth(world.lead)
+        f"/api/v1/milestones/{moved.id}",
+        json={"due_date": "2026-11-15", "reason": "Banjir"},
+        headers=world.auth(world.lead),
     )
     assert response.status_code == 200
     clock.freeze(datetime(2026, 11, 14, 3, tzinfo=UTC))
     closed = await _close(client, world, moved.id, 4)
     assert closed["days_late"] == 0  # against the date in force
-    source = {i["key"]: i for i in (await _performance(client, world, world.member)).json()["indicators"]}["timeliness"]
+    source = {i["key"]: i for i in (await _performance(client, world, world.member)).json()["indicators"]}[
+        "timeliness"
+    ]
     assert source["value"] == 85.0  # the 3 days accrued before the move still count
     assert source["sources"][0]["original_due_date"] == "2026-11-05"
     assert source["sources"][0]["effective_days_late"] == 3
@@ -81,15 +89,26 @@ async def test_rescheduled_milestone_keeps_lateness_accrued_before_the_move(clie
 async def test_milestone_closed_late_evening_in_jakarta_belongs_to_that_month(client, world, setup):
     clock.freeze(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))  # 23:30 WIB, 30 November
     await _close(client, world, setup.milestone.id, 5)
-    november = {i["key"]: i for i in (await _performance(client, world, world.member, "2026-11")).json()["indicators"]}
-    december = {i["key"]: i for i in (await _performance(client, world, world.member, "2026-12")).json()["indicators"]}
+    november = {
+        i["key"]: i for i in (await _performance(client, world, world.member, "2026-11")).json()["indicators"]
+    }
+    december = {
+        i["key"]: i for i in (await _performance(client, world, world.member, "2026-12")).json()["indicators"]
+    }
     assert november["quality"]["value"] == 5.0 and december["quality"]["value"] is None
-    quarter = {i["key"]: i for i in (await _performance(client, world, world.member, "2026-Q4")).json()["indicators"]}
+    quarter = {
+        i["key"]: i for i in (await _performance(client, world, world.member, "2026-Q4")).json()["indicators"]
+    }
     assert quarter["quality"]["value"] == 5.0
 
 
 async def test_who_may_see_a_persons_performance(frozen, client, world, setup):
-    for viewer in (world.member, world.lead, world.leader, world.admin):  # self, supervisor, unit leader, admin
+    for viewer in (
+        world.member,
+        world.lead,
+        world.leader,
+        world.admin,
+    ):  # self, supervisor, unit leader, admin
         assert (await _performance(client, world, viewer)).status_code == 200
     for viewer in (world.outsider, world.sibling_leader):
         assert (await _performance(client, world, viewer)).status_code == 404
@@ -118,15 +137,26 @@ async def test_supervisor_confirms_or_overrides_with_reason(frozen, client, worl
     url = f"/api/v1/users/{world.member.id}/evaluation"
     suggested = (await _performance(client, world, world.lead)).json()["hasil_kerja_suggested"]
     assert suggested == "above"  # timeliness 100 / 90 and quality 5 / 4: mean 118%
-    override = await client.put(url, params={"period": "2026-11"}, json={"hasil_kerja": "meets"}, headers=world.auth(world.lead))
+    override = await client.put(
+        url, params={"period": "2026-11"}, json={"hasil_kerja": "meets"}, headers=world.auth(world.lead)
+    )
     assert override.status_code == 422 and "reason" in override.text
     assert await _history(runtime, world.member.id) == []
-    blank = await client.put(url, params={"period": "2026-11"}, json={"hasil_kerja": "meets", "reason": "  "}, headers=world.auth(world.lead))
+    blank = await client.put(
+        url,
+        params={"period": "2026-11"},
+        json={"hasil_kerja": "meets", "reason": "  "},
+        headers=world.auth(world.lead),
+    )
     assert blank.status_code == 422
-    confirmed = await client.put(url, params={"period": "2026-11"}, json={"hasil_kerja": "above"}, headers=world.auth(world.lead))
+    confirmed = await client.put(
+        url, params={"period": "2026-11"}, json={"hasil_kerja": "above"}, headers=world.auth(world.lead)
+    )
     assert confirmed.status_code == 200 and confirmed.json()["hasil_kerja"] == "above"
     overridden = await client.put(
-        url, params={"period": "2026-11"}, json={"hasil_kerja": "meets", "reason": "Satu tonggak dikerjakan ulang"},
+        url,
+        params={"period": "2026-11"},
+        json={"hasil_kerja": "meets", "reason": "Satu tonggak dikerjakan ulang"},
         headers=world.auth(world.lead),
     )
     assert overridden.status_code == 200 and overridden.json()["hasil_kerja"] == "meets"
@@ -148,14 +178,21 @@ async def test_predikat_from_both_ratings(frozen, client, world, setup):
     params = {"period": "2026-11"}
     headers = world.auth(world.lead)
     behaviour = await client.put(
-        f"/api/v1/users/{world.member.id}/behaviour", params=params,
-        json={"rating": "above", "note": "Sangat membantu warga", "values": {"Berorientasi Pelayanan": "Ramah"}},
+        f"/api/v1/users/{world.member.id}/behaviour",
+        params=params,
+        json={
+            "rating": "above",
+            "note": "Sangat membantu warga",
+            "values": {"Berorientasi Pelayanan": "Ramah"},
+        },
         headers=headers,
     )
     assert behaviour.json()["predikat"] is None and behaviour.json()["perilaku"] == "above"
     result = await client.put(
-        f"/api/v1/users/{world.member.id}/evaluation", params=params,
-        json={"hasil_kerja": "below", "reason": "Belum ada hasil"}, headers=headers,
+        f"/api/v1/users/{world.member.id}/evaluation",
+        params=params,
+        json={"hasil_kerja": "below", "reason": "Belum ada hasil"},
+        headers=headers,
     )
     assert result.json()["predikat"] == "Butuh Perbaikan"
     assert result.json()["perilaku_values"] == {"Berorientasi Pelayanan": "Ramah"}

@@ -22,5 +22,7 @@ START, DUE = date(2026, 11, 1), date(2026, 11, 30)
     ],
 )
 def test_health_rule(today, progress, open_due, expected):
-    health = project_health(start_date=START, due_date=DUE, progress_pct=progress, open_due_dates=open_due, today=today)
+    health = project_health(
+        start_date=START, due_date=DUE, progress_pct=progress, open_due_dates=open_due, today=today
+    )
     assert health == expected

@@ -26,7 +26,9 @@ async def test_lead_creates_milestone_with_past_due_date(client, world, setup):
     assert response.status_code == 201
     milestone = response.json()
     assert milestone["weight"] == 1 and milestone["status"] == "open" and milestone["progress_pct"] == 0
-    assert milestone["original_due_date"] == due.isoformat() and milestone["assignee_ids"] == [world.member.id]
+    assert milestone["original_due_date"] == due.isoformat() and milestone["assignee_ids"] == [
+        world.member.id
+    ]
     assert {"closed_on", "quality", "days_late"} <= set(milestone)
 
 
@@ -40,20 +42,28 @@ async def test_only_the_lead_plans_milestones(client, world, setup):
 
 async def test_milestone_with_unknown_assignee_is_422(client, world, setup):
     body = {"title": "X", "due_date": clock.today().isoformat(), "assignee_ids": [99999]}
-    response = await client.post(f"/api/v1/projects/{setup.project.id}/milestones", json=body, headers=world.auth(world.lead))
+    response = await client.post(
+        f"/api/v1/projects/{setup.project.id}/milestones", json=body, headers=world.auth(world.lead)
+    )
     assert response.status_code == 422
 
 
 async def test_reschedule_needs_reason_and_keeps_original_date(client, world, runtime, setup):
     url = f"/api/v1/milestones/{setup.milestone.id}"
     new_due = (setup.milestone.due_date + timedelta(days=7)).isoformat()
-    blank = await client.patch(url, json={"due_date": new_due, "reason": "   "}, headers=world.auth(world.lead))
+    blank = await client.patch(
+        url, json={"due_date": new_due, "reason": "   "}, headers=world.auth(world.lead)
+    )
     assert blank.status_code == 422
     missing = await client.patch(url, json={"due_date": new_due}, headers=world.auth(world.lead))
     assert missing.status_code == 422
-    by_member = await client.patch(url, json={"due_date": new_due, "reason": "x"}, headers=world.auth(world.member))
+    by_member = await client.patch(
+        url, json={"due_date": new_due, "reason": "x"}, headers=world.auth(world.member)
+    )
     assert by_member.status_code == 403
-    moved = await client.patch(url, json={"due_date": new_due, "reason": "Server rusak"}, headers=world.auth(world.lead))
+    moved = await client.patch(
+        url, json={"due_date": new_due, "reason": "Server rusak"}, headers=world.auth(world.lead)
+    )
     assert moved.status_code == 200
     assert moved.json()["due_date"] == new_due
     assert moved.json()["original_due_date"] == setup.milestone.due_date.isoformat()
@@ -67,7 +77,9 @@ async def test_reschedule_needs_reason_and_keeps_original_date(client, world, ru
 async def test_close_late_milestone_reports_days_late(client, world, runtime, setup):
     clock.freeze(clock.now() + timedelta(days=8))  # due in 5 days, closed 3 days after
     response = await client.post(
-        f"/api/v1/milestones/{setup.milestone.id}/close", json={"quality": 4, "note": "Baik"}, headers=world.auth(world.lead)
+        f"/api/v1/milestones/{setup.milestone.id}/close",
+        json={"quality": 4, "note": "Baik"},
+        headers=world.auth(world.lead),
     )
     assert response.status_code == 200
     milestone = response.json()
@@ -89,11 +101,15 @@ async def test_close_refuses_bad_quality_future_date_and_non_lead(client, world,
     tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     assert (await client.post(url, json={"quality": 6}, headers=world.auth(world.lead))).status_code == 422
     assert (await client.post(url, json={"quality": 0}, headers=world.auth(world.lead))).status_code == 422
-    future = await client.post(url, json={"quality": 3, "closed_on": tomorrow}, headers=world.auth(world.lead))
+    future = await client.post(
+        url, json={"quality": 3, "closed_on": tomorrow}, headers=world.auth(world.lead)
+    )
     assert future.status_code == 422 and "future" in future.text
     assert (await client.post(url, json={"quality": 3}, headers=world.auth(world.member))).status_code == 403
     assert (await client.post(url, json={"quality": 3}, headers=world.auth(world.admin))).status_code == 403
-    assert (await client.post(url, json={"quality": 3}, headers=world.auth(world.outsider))).status_code == 404
+    assert (
+        await client.post(url, json={"quality": 3}, headers=world.auth(world.outsider))
+    ).status_code == 404
     assert [h.action for h in await _history(runtime, setup.milestone.id)] == ["created"]
 
 
@@ -111,5 +127,7 @@ async def test_closed_on_is_judged_in_jakarta_time(client, world, setup):
 
 
 async def test_unknown_milestone_is_404(client, world, setup):
-    response = await client.post("/api/v1/milestones/99999/close", json={"quality": 3}, headers=world.auth(world.lead))
+    response = await client.post(
+        "/api/v1/milestones/99999/close", json={"quality": 3}, headers=world.auth(world.lead)
+    )
     assert response.status_code == 404

@@ -15,16 +15,31 @@ def _project_body(world, unit=None, **overrides):
 
 
 async def test_leader_of_parent_unit_creates_project(client, world):
-    response = await client.post("/api/v1/projects", json=_project_body(world), headers=world.auth(world.leader))
+    response = await client.post(
+        "/api/v1/projects", json=_project_body(world), headers=world.auth(world.leader)
+    )
     assert response.status_code == 201
     project = response.json()
-    assert {"id", "name", "unit_id", "lead_id", "start_date", "due_date", "status", "progress_pct", "health",
-            "member_ids", "milestones"} <= set(project)
+    assert {
+        "id",
+        "name",
+        "unit_id",
+        "lead_id",
+        "start_date",
+        "due_date",
+        "status",
+        "progress_pct",
+        "health",
+        "member_ids",
+        "milestones",
+    } <= set(project)
     assert project["progress_pct"] == 0 and project["milestones"] == [] and project["status"] == "active"
 
 
 async def test_leader_of_sibling_unit_and_staff_cannot_create_project(client, world):
-    sibling = await client.post("/api/v1/projects", json=_project_body(world), headers=world.auth(world.sibling_leader))
+    sibling = await client.post(
+        "/api/v1/projects", json=_project_body(world), headers=world.auth(world.sibling_leader)
+    )
     staff = await client.post("/api/v1/projects", json=_project_body(world), headers=world.auth(world.member))
     assert sibling.status_code == 403 and staff.status_code == 403
     listed = await client.get("/api/v1/projects", headers=world.auth(world.admin))
@@ -44,7 +59,9 @@ async def test_staff_sees_only_projects_they_belong_to(client, world, setup):
     assert outsider.json() == []
     hidden = await client.get(f"/api/v1/projects/{setup.project.id}", headers=world.auth(world.outsider))
     assert hidden.status_code == 404
-    sibling = await client.get(f"/api/v1/projects/{setup.project.id}", headers=world.auth(world.sibling_leader))
+    sibling = await client.get(
+        f"/api/v1/projects/{setup.project.id}", headers=world.auth(world.sibling_leader)
+    )
     assert sibling.status_code == 404
     leader = await client.get(f"/api/v1/projects/{setup.project.id}", headers=world.auth(world.leader))
     assert leader.status_code == 200
@@ -74,6 +91,8 @@ async def test_progress_is_milestone_weighted(client, world, setup):
     url = f"/api/v1/projects/{setup.project.id}/updates"
     body = {"milestone_id": setup.milestone.id, "progress_pct": 50}
     assert (await client.post(url, json=body, headers=world.auth(world.member))).status_code == 201
-    project = (await client.get(f"/api/v1/projects/{setup.project.id}", headers=world.auth(world.member))).json()
+    project = (
+        await client.get(f"/api/v1/projects/{setup.project.id}", headers=world.auth(world.member))
+    ).json()
     # weights 3 and 1: (3 x 50 + 1 x 0) / 4
     assert project["progress_pct"] == 37.5

@@ -13,7 +13,12 @@ def _url(setup):
 
 
 async def test_member_posts_update(client, world, setup):
-    body = {"milestone_id": setup.milestone.id, "progress_pct": 40, "note": "Formulir selesai", "blockers": "Printer rusak"}
+    body = {
+        "milestone_id": setup.milestone.id,
+        "progress_pct": 40,
+        "note": "Formulir selesai",
+        "blockers": "Printer rusak",
+    }
     response = await client.post(_url(setup), json=body, headers=world.auth(world.member))
     assert response.status_code == 201
     update = response.json()
@@ -40,9 +45,13 @@ async def test_bad_updates_are_refused_and_write_nothing(client, world, runtime,
     headers = world.auth(world.member)
     missing = await client.post(_url(setup), json={"progress_pct": 10}, headers=headers)
     assert missing.status_code == 422 and "milestone_id" in missing.text
-    unknown = await client.post(_url(setup), json={"milestone_id": 99999, "progress_pct": 10}, headers=headers)
+    unknown = await client.post(
+        _url(setup), json={"milestone_id": 99999, "progress_pct": 10}, headers=headers
+    )
     assert unknown.status_code == 422
-    too_high = await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 101}, headers=headers)
+    too_high = await client.post(
+        _url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 101}, headers=headers
+    )
     assert too_high.status_code == 422
     assert await _count_updates(runtime) == 0
 
@@ -61,26 +70,48 @@ async def test_milestone_of_another_project_is_422(client, world, runtime, setup
 
 async def test_lower_progress_needs_a_note(client, world, runtime, setup):
     headers = world.auth(world.member)
-    assert (await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 60}, headers=headers)).status_code == 201
-    lower = await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 40, "note": " "}, headers=headers)
+    assert (
+        await client.post(
+            _url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 60}, headers=headers
+        )
+    ).status_code == 201
+    lower = await client.post(
+        _url(setup),
+        json={"milestone_id": setup.milestone.id, "progress_pct": 40, "note": " "},
+        headers=headers,
+    )
     assert lower.status_code == 422 and "note" in lower.text
     explained = await client.post(
-        _url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 40, "note": "Data harus diulang"}, headers=headers
+        _url(setup),
+        json={"milestone_id": setup.milestone.id, "progress_pct": 40, "note": "Data harus diulang"},
+        headers=headers,
     )
     assert explained.status_code == 201
     assert await _count_updates(runtime) == 2
 
 
 async def test_update_on_closed_milestone_is_409(client, world, runtime, setup):
-    await client.post(f"/api/v1/milestones/{setup.milestone.id}/close", json={"quality": 4}, headers=world.auth(world.lead))
-    response = await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 100}, headers=world.auth(world.member))
+    await client.post(
+        f"/api/v1/milestones/{setup.milestone.id}/close", json={"quality": 4}, headers=world.auth(world.lead)
+    )
+    response = await client.post(
+        _url(setup),
+        json={"milestone_id": setup.milestone.id, "progress_pct": 100},
+        headers=world.auth(world.member),
+    )
     assert response.status_code == 409
     assert await _count_updates(runtime) == 0
 
 
 async def test_reporting_100_does_not_close_the_milestone(client, world, setup):
-    await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 100}, headers=world.auth(world.member))
-    project = (await client.get(f"/api/v1/projects/{setup.project.id}", headers=world.auth(world.member))).json()
+    await client.post(
+        _url(setup),
+        json={"milestone_id": setup.milestone.id, "progress_pct": 100},
+        headers=world.auth(world.member),
+    )
+    project = (
+        await client.get(f"/api/v1/projects/{setup.project.id}", headers=world.auth(world.member))
+    ).json()
     milestone = next(m for m in project["milestones"] if m["id"] == setup.milestone.id)
     assert milestone["status"] == "open" and milestone["progress_pct"] == 100
 
@@ -97,27 +128,43 @@ async def test_same_idempotency_key_replays_first_response(client, world, runtim
 
 async def test_same_key_with_different_body_is_422(client, world, runtime, setup):
     headers = world.auth(world.member) | {"Idempotency-Key": "k1"}
-    await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 30}, headers=headers)
-    other = await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 35}, headers=headers)
+    await client.post(
+        _url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 30}, headers=headers
+    )
+    other = await client.post(
+        _url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 35}, headers=headers
+    )
     assert other.status_code == 422
     assert await _count_updates(runtime) == 1
 
 
 async def test_failed_request_may_be_retried_with_the_same_key(client, world, runtime, setup):
     headers = world.auth(world.member) | {"Idempotency-Key": "retry-me"}
-    await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 50}, headers=world.auth(world.member))
-    failed = await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 20}, headers=headers)
+    await client.post(
+        _url(setup),
+        json={"milestone_id": setup.milestone.id, "progress_pct": 50},
+        headers=world.auth(world.member),
+    )
+    failed = await client.post(
+        _url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 20}, headers=headers
+    )
     assert failed.status_code == 422
     fixed = await client.post(
-        _url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": 20, "note": "Revisi"}, headers=headers
+        _url(setup),
+        json={"milestone_id": setup.milestone.id, "progress_pct": 20, "note": "Revisi"},
+        headers=headers,
     )
     assert fixed.status_code == 201
 
 
 async def test_keys_are_per_user(client, world, setup):
     body = {"milestone_id": setup.milestone.id, "progress_pct": 30}
-    a = await client.post(_url(setup), json=body, headers=world.auth(world.member) | {"Idempotency-Key": "same"})
-    b = await client.post(_url(setup), json=body, headers=world.auth(world.lead) | {"Idempotency-Key": "same"})
+    a = await client.post(
+        _url(setup), json=body, headers=world.auth(world.member) | {"Idempotency-Key": "same"}
+    )
+    b = await client.post(
+        _url(setup), json=body, headers=world.auth(world.lead) | {"Idempotency-Key": "same"}
+    )
     assert a.status_code == b.status_code == 201 and a.json()["id"] != b.json()["id"]
 
 
@@ -125,7 +172,9 @@ async def test_updates_list_newest_first_with_paging(client, world, setup):
     headers = world.auth(world.member)
     ids = []
     for pct in (10, 20, 30):
-        response = await client.post(_url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": pct}, headers=headers)
+        response = await client.post(
+            _url(setup), json={"milestone_id": setup.milestone.id, "progress_pct": pct}, headers=headers
+        )
         ids.append(response.json()["id"])
     page = (await client.get(_url(setup), params={"limit": 2}, headers=headers)).json()
     assert [u["id"] for u in page] == [ids[2], ids[1]]
