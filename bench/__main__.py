@@ -5,6 +5,7 @@ import sys
 BENCHMARKS = {
     "recompute": "bench.recompute",
     "import": "bench.importer",
+    "snapshot": "bench.snapshot",
     "ws": "bench.ws",
 }
 

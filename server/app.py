@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server.accounts import pages as account_pages
 from server.accounts import routes as account_routes
 from server.accounts.service import ensure_bootstrap_admin
 from server.apidocs import mount_docs
@@ -68,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         # FastAPI answers a body it cannot parse with 400; Pantau's contract calls bad input 422.
         if exc.status_code == 400:
-            return await pantau_error(request, Invalid("The request body could not be read: send valid JSON (UTF-8)"))
+            return await pantau_error(
+                request, Invalid("The request body could not be read: send valid JSON (UTF-8)")
+            )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(PantauError)
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(realtime_routes.router)
     app.include_router(feedback_pages.router)
     app.include_router(performance_pages.router)
+    app.include_router(account_pages.router)
     app.include_router(page_routes.router)
     app.include_router(help_pages.router)
     mount_docs(app)

@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and the test set-up."""
 
 from server.accounts.models import AppSetting, Unit, User, WebSession
+from server.accounts.uploads import ImportUpload
 from server.audit import HistoryEntry
 from server.feedback.models import Feedback
 from server.idempotency import IdempotencyRecord
@@ -9,7 +10,22 @@ from server.projects.models import Milestone, MilestoneAssignee, ProgressUpdate,
 from server.realtime.models import BoardCounter, BoardEvent
 
 __all__ = [
-    "AppSetting", "Unit", "User", "WebSession", "IdempotencyRecord", "Milestone", "MilestoneAssignee",
-    "HistoryEntry", "Project", "ProjectMember", "ProgressUpdate", "BoardCounter", "BoardEvent",
-    "OrganisationResult", "Rating", "Target", "Feedback",
+    "AppSetting",
+    "Unit",
+    "User",
+    "WebSession",
+    "ImportUpload",
+    "IdempotencyRecord",
+    "Milestone",
+    "MilestoneAssignee",
+    "HistoryEntry",
+    "Project",
+    "ProjectMember",
+    "ProgressUpdate",
+    "BoardCounter",
+    "BoardEvent",
+    "OrganisationResult",
+    "Rating",
+    "Target",
+    "Feedback",
 ]

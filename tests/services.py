@@ -3,6 +3,7 @@ Redis key prefix, so that runs never collide and nothing is left behind."""
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import sys
@@ -202,3 +203,110 @@ class TcpProxy:
 
         await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
         self.writers -= {writer, upstream_writer}
+
+
+NGINX = os.environ.get("PANTAU_TEST_NGINX", "/usr/sbin/nginx")
+NGINX_TEMPLATE = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf.template"
+
+
+def envsubst(text: str, values: dict[str, str]) -> str:
+    """What the nginx image's entrypoint does to /etc/nginx/templates (envsubst with the list of defined
+    variables): `${NAME}` and `$NAME` of those variables are replaced; every other `$` - nginx's own
+    variables such as `$http_upgrade` - is left alone."""
+
+    def replace(match: "re.Match[str]") -> str:
+        name = match.group(1) or match.group(2)
+        return values[name] if name in values else match.group(0)
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", replace, text)
+
+
+class NginxProcess:
+    """A non-daemon nginx in front of app processes, configured from deploy/nginx.conf.template; its
+    pid file, logs and temporary files all live in `folder`. Stopped by its PID."""
+
+    def __init__(self, folder: Path, port: int, upstreams: list[str]) -> None:
+        self.folder = folder
+        self.port = port
+        self.upstreams = upstreams
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def write_config(self) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        site = self.folder / "pantau.conf"
+        site.write_text(
+            envsubst(
+                NGINX_TEMPLATE.read_text(),
+                {
+                    "PANTAU_LISTEN": self.address,
+                    "PANTAU_UPSTREAM_SERVERS": " ".join(f"server {upstream};" for upstream in self.upstreams),
+                },
+            )
+        )
+        temp = {name: self.folder / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
+        # As root, nginx would run its workers as `nobody`, who cannot enter a private temporary folder.
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        main = self.folder / "nginx.conf"
+        main.write_text(
+            f"{user}worker_processes 1;\ndaemon off;\npid {self.folder / 'nginx.pid'};\n"
+            f"error_log {self.folder / 'error.log'} info;\n"
+            "events { worker_connections 1024; }\n"
+            "http {\n"
+            f"    access_log {self.folder / 'access.log'};\n"
+            f"    client_body_temp_path {temp['client_body']};\n"
+            f"    proxy_temp_path {temp['proxy']};\n"
+            f"    fastcgi_temp_path {temp['fastcgi']};\n"
+            f"    uwsgi_temp_path {temp['uwsgi']};\n"
+            f"    scgi_temp_path {temp['scgi']};\n"
+            f"    include {site};\n"
+            "}\n"
+        )
+        return main
+
+    def error_log(self) -> str:
+        path = self.folder / "error.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    async def start(self, timeout: float = 20) -> "NginxProcess":
+        if not Path(NGINX).exists():
+            raise RuntimeError(f"nginx is not installed at {NGINX}: apt-get install -y nginx")
+        config = self.write_config()
+        self.process = await asyncio.create_subprocess_exec(
+            NGINX,
+            "-p",
+            str(self.folder),
+            "-c",
+            str(config),
+            "-e",
+            str(self.folder / "error.log"),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            if self.process.returncode is not None:
+                raise RuntimeError(f"nginx exited with {self.process.returncode}:\n{self.error_log()}")
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            except OSError:
+                if asyncio.get_running_loop().time() > deadline:
+                    await self.stop()
+                    raise RuntimeError(f"nginx did not listen on {self.address}:\n{self.error_log()}") from None
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            return self
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), 10)
+        except TimeoutError:
+            os.kill(self.process.pid, signal.SIGKILL)
+            await self.process.wait()

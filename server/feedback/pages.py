@@ -21,6 +21,7 @@ from server.feedback import service
 from server.feedback.ikm import ELEMENTS
 from server.feedback.models import COMMENT_MAX, FeedbackCreate
 from server.feedback.routes import SURVEY_ANSWERS
+from server.pages.i18n import N_
 from server.pages.render import render
 from server.ratelimit import client_address
 
@@ -35,45 +36,59 @@ class Question:
 
 
 # Wording after the sample questionnaire in the appendix of PermenPANRB 14/2017, keyed by element code
-# (the sample numbers the complaints and facilities questions the other way round). The template
-# passes each string through _() so that translations use the Indonesian text as msgid.
+# (the sample numbers the complaints and facilities questions the other way round). N_ marks each string
+# for extraction; survey.html translates it with _() when the form is drawn.
 _WORDING: dict[str, tuple[str, tuple[str, str, str, str]]] = {
     "U1": (
-        "Bagaimana pendapat Anda tentang kesesuaian persyaratan pelayanan dengan jenis pelayanannya?",
-        ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
+        N_("Bagaimana pendapat Anda tentang kesesuaian persyaratan pelayanan dengan jenis pelayanannya?"),
+        (N_("Tidak sesuai"), N_("Kurang sesuai"), N_("Sesuai"), N_("Sangat sesuai")),
     ),
     "U2": (
-        "Bagaimana pendapat Anda tentang kemudahan prosedur pelayanan di unit ini?",
-        ("Tidak mudah", "Kurang mudah", "Mudah", "Sangat mudah"),
+        N_("Bagaimana pendapat Anda tentang kemudahan prosedur pelayanan di unit ini?"),
+        (N_("Tidak mudah"), N_("Kurang mudah"), N_("Mudah"), N_("Sangat mudah")),
     ),
     "U3": (
-        "Bagaimana pendapat Anda tentang kecepatan waktu dalam memberikan pelayanan?",
-        ("Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat"),
+        N_("Bagaimana pendapat Anda tentang kecepatan waktu dalam memberikan pelayanan?"),
+        (N_("Tidak cepat"), N_("Kurang cepat"), N_("Cepat"), N_("Sangat cepat")),
     ),
     "U4": (
-        "Bagaimana pendapat Anda tentang kewajaran biaya/tarif dalam pelayanan?",
-        ("Sangat mahal", "Cukup mahal", "Murah", "Gratis"),
+        N_("Bagaimana pendapat Anda tentang kewajaran biaya/tarif dalam pelayanan?"),
+        (N_("Sangat mahal"), N_("Cukup mahal"), N_("Murah"), N_("Gratis")),
     ),
     "U5": (
-        "Bagaimana pendapat Anda tentang kesesuaian hasil pelayanan yang Anda terima dengan yang "
-        "tercantum dalam standar pelayanan?",
-        ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
+        N_(
+            "Bagaimana pendapat Anda tentang kesesuaian hasil pelayanan yang Anda terima dengan yang "
+            "tercantum dalam standar pelayanan?"
+        ),
+        (N_("Tidak sesuai"), N_("Kurang sesuai"), N_("Sesuai"), N_("Sangat sesuai")),
     ),
     "U6": (
-        "Bagaimana pendapat Anda tentang kompetensi atau kemampuan petugas dalam pelayanan?",
-        ("Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"),
+        N_("Bagaimana pendapat Anda tentang kompetensi atau kemampuan petugas dalam pelayanan?"),
+        (N_("Tidak kompeten"), N_("Kurang kompeten"), N_("Kompeten"), N_("Sangat kompeten")),
     ),
     "U7": (
-        "Bagaimana pendapat Anda tentang perilaku petugas dalam pelayanan terkait kesopanan dan keramahan?",
-        ("Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah", "Sangat sopan dan ramah"),
+        N_(
+            "Bagaimana pendapat Anda tentang perilaku petugas dalam pelayanan terkait kesopanan dan keramahan?"
+        ),
+        (
+            N_("Tidak sopan dan ramah"),
+            N_("Kurang sopan dan ramah"),
+            N_("Sopan dan ramah"),
+            N_("Sangat sopan dan ramah"),
+        ),
     ),
     "U8": (
-        "Bagaimana pendapat Anda tentang penanganan pengaduan, saran dan masukan pengguna layanan?",
-        ("Tidak ada", "Ada tetapi tidak berfungsi", "Berfungsi kurang maksimal", "Dikelola dengan baik"),
+        N_("Bagaimana pendapat Anda tentang penanganan pengaduan, saran dan masukan pengguna layanan?"),
+        (
+            N_("Tidak ada"),
+            N_("Ada tetapi tidak berfungsi"),
+            N_("Berfungsi kurang maksimal"),
+            N_("Dikelola dengan baik"),
+        ),
     ),
     "U9": (
-        "Bagaimana pendapat Anda tentang kualitas sarana dan prasarana pelayanan?",
-        ("Buruk", "Cukup", "Baik", "Sangat baik"),
+        N_("Bagaimana pendapat Anda tentang kualitas sarana dan prasarana pelayanan?"),
+        (N_("Buruk"), N_("Cukup"), N_("Baik"), N_("Sangat baik")),
     ),
 }
 QUESTIONS: tuple[Question, ...] = tuple(Question(code, name, *_WORDING[code]) for code, name in ELEMENTS)

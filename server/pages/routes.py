@@ -13,10 +13,13 @@ from server.accounts import service as accounts
 from server.accounts.models import Role, User
 from server.deps import SESSION_COOKIE, RuntimeDep, SessionDep
 from server.errors import Conflict, Forbidden, Invalid, NotAuthenticated
+from server.pages import i18n
+from server.pages.i18n import N_, gettext
 from server.pages.render import Viewer, render
 from server.projects import service as projects
 from server.projects.access import visible_project
 from server.projects.boards import board_view, check_board_access
+from server.projects.burnup import project_burnup
 from server.projects.models import UpdateCreate
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +35,13 @@ async def page_user(request: Request, session: SessionDep) -> User:
     request.state.user = user
     request.state.viewer = Viewer(id=user.id, name=user.name, role=user.role.value, unit_id=user.unit_id)
     request.state.csrf_token = record.csrf_token
+    # The user's own language wins over the cookie and the browser's; the page code words its text in it.
+    request.state.locale = i18n.choose_locale(
+        user_locale=user.locale,
+        cookie=request.cookies.get(i18n.COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+    i18n.activate(request.state.locale)
     return user
 
 
@@ -41,7 +51,7 @@ PageUser = Annotated[User, Depends(page_user)]
 def check_csrf(request: Request, submitted: str) -> None:
     expected = getattr(request.state, "csrf_token", "")
     if not expected or not secrets.compare_digest(expected, submitted or ""):
-        raise Forbidden("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")
+        raise Forbidden(N_("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."))
 
 
 def safe_next(target: str | None) -> str:
@@ -82,7 +92,7 @@ async def login(
             status_code=401,
             next=safe_next(next),
             username=username,
-            error="Nama pengguna atau kata sandi salah.",
+            error=N_("Nama pengguna atau kata sandi salah."),
         )
     token, _ = await accounts.start_web_session(session, user=user, hours=runtime.settings.session_hours)
     response = RedirectResponse(safe_next(next), status_code=303)
@@ -108,6 +118,38 @@ async def logout(request: Request, session: SessionDep, csrf_token: Annotated[st
         await accounts.end_web_session(session, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.post("/language")
+async def set_language(
+    request: Request,
+    session: SessionDep,
+    language: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """The language switch in every page's header. It sets a cookie, so that it works on the public
+    pages (login, survey, help) too; from a signed-in page (which sends its CSRF token) it also keeps
+    the choice on the user, so that it follows them to other devices."""
+    if language not in i18n.LOCALES:
+        raise Invalid(N_("Bahasa tidak dikenal. Pilih Bahasa Indonesia atau English."))
+    if csrf_token:
+        record = await accounts.find_web_session(session, request.cookies.get(SESSION_COOKIE))
+        user = await accounts.active_user(session, record.user_id if record else None)
+        if user is not None and record is not None:
+            request.state.csrf_token = record.csrf_token
+            check_csrf(request, csrf_token)
+            user.locale = language
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        i18n.COOKIE,
+        language,
+        max_age=i18n.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -160,7 +202,7 @@ async def post_update_form(
             "update_error.html",
             status_code=422,
             back=back,
-            detail="Persentase kemajuan harus berupa angka bulat antara 0 dan 100.",
+            detail=N_("Persentase kemajuan harus berupa angka bulat antara 0 dan 100."),
         )
     if len(note) > NOTE_MAX or len(blockers) > NOTE_MAX:
         return render(
@@ -168,7 +210,7 @@ async def post_update_form(
             "update_error.html",
             status_code=422,
             back=back,
-            detail=f"Catatan dan kendala masing-masing paling banyak {NOTE_MAX} karakter.",
+            detail=gettext("Catatan dan kendala masing-masing paling banyak %(n)s karakter.", n=NOTE_MAX),
         )
     data = UpdateCreate(
         milestone_id=int(milestone_id) if milestone_id.isdigit() and len(milestone_id) < 10 else None,
@@ -202,6 +244,7 @@ async def project_page(
         seq=seq,
         can_post=project.lead_id == user.id or user.id in read["member_ids"],
         is_lead=project.lead_id == user.id,
+        burnup=await project_burnup(session, project),
         saved=request.query_params.get("saved") == "1",
     )
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import clock
 from server.accounts.models import User
 from server.audit import HistoryEntry
+from server.pages.i18n import N_, current_locale, gettext
 from server.performance import service
 from server.performance.charts import LineChart, SeriesData, line_chart
 from server.performance.indicators import LABELS
@@ -25,24 +26,25 @@ _ROMAN = ("I", "II", "III", "IV")
 
 
 def period_label(period: Period | str) -> str:
-    """November 2026 · Triwulan IV 2026 · Tahun 2026."""
+    """November 2026 · Triwulan IV 2026 · Tahun 2026, in the request's language."""
     if isinstance(period, str):
         if not period:
             return ""
         period = parse_period(period)
     if period.kind == "month":
-        return format_date(period.first_day, format="MMMM y", locale="id")
+        return format_date(period.first_day, format="MMMM y", locale=current_locale())
     if period.kind == "quarter":
-        return f"Triwulan {_ROMAN[period.number - 1]} {period.year}"
-    return f"Tahun {period.year}"
+        return gettext("Triwulan %(roman)s %(year)s", roman=_ROMAN[period.number - 1], year=period.year)
+    return gettext("Tahun %(year)s", year=period.year)
 
 
 def period_short(period: Period) -> str:
     """Nov 2026 · Tw IV 2026 · 2026 — for chart axes."""
     if period.kind == "month":
-        return format_date(period.first_day, format="MMM y", locale="id")
+        return format_date(period.first_day, format="MMM y", locale=current_locale())
     if period.kind == "quarter":
-        return f"Tw {_ROMAN[period.number - 1]} {period.year}"
+        # TRANSLATORS: "Tw" abbreviates "Triwulan" (quarter) under a chart; keep it short.
+        return gettext("Tw %(roman)s %(year)s", roman=_ROMAN[period.number - 1], year=period.year)
     return str(period.year)
 
 
@@ -67,12 +69,14 @@ class PeriodChoices:
 def period_choices(shown: Period, *, planning: bool = False, today: date | None = None) -> PeriodChoices:
     """Periods up to the current one; `planning` (targets are set ahead) adds the next year's worth."""
     this_month = month_of(today or clock.today())
+    # The group titles are translated where they are shown (_performance.html).
+    monthly, quarterly, yearly = N_("Bulanan"), N_("Triwulanan"), N_("Tahunan")
     latest = {
-        "Bulanan": this_month,
-        "Triwulanan": Period("quarter", this_month.year, (this_month.number - 1) // 3 + 1),
-        "Tahunan": Period("year", this_month.year, 1),
+        monthly: this_month,
+        quarterly: Period("quarter", this_month.year, (this_month.number - 1) // 3 + 1),
+        yearly: Period("year", this_month.year, 1),
     }
-    ahead = {"Bulanan": 12, "Triwulanan": 4, "Tahunan": 1} if planning else {}
+    ahead = {monthly: 12, quarterly: 4, yearly: 1} if planning else {}
     groups = []
     for (title, last), count in zip(latest.items(), (12, 8, 4), strict=True):
         for _ in range(ahead.get(title, 0)):
@@ -88,7 +92,7 @@ def period_choices(shown: Period, *, planning: bool = False, today: date | None 
 
 @dataclass(frozen=True)
 class Reasoning:
-    """Why Pantau suggests the hasil kerja rating it suggests."""
+    """Why Pantau suggests the hasil kerja rating it suggests. The template translates the labels."""
 
     counted: list[tuple[str, Decimal]]  # (indicator label, achievement %)
     skipped: list[tuple[str, str]]  # (indicator label, why it does not count)
@@ -104,14 +108,14 @@ def reasoning(read: dict[str, Any], targets: TargetsInForce) -> Reasoning:
     for indicator in read["indicators"]:
         achievement = indicator["achievement_pct"]
         if achievement is None:
-            skipped.append((indicator["label"], "belum ada data pada periode ini"))
+            skipped.append((indicator["label"], N_("belum ada data pada periode ini")))
         elif not indicator["counts_toward_rating"]:
-            skipped.append(
-                (
-                    indicator["label"],
-                    f"belum cukup responden ({indicator['n']} dari minimal {indicator['min_sample']})",
-                )
+            why = gettext(
+                "belum cukup responden (%(n)s dari minimal %(min)s)",
+                n=indicator["n"],
+                min=indicator["min_sample"],
             )
+            skipped.append((indicator["label"], why))
         else:
             counted.append((indicator["label"], achievement))
     thresholds = targets.thresholds
@@ -217,8 +221,10 @@ async def rating_history(session: AsyncSession, person_id: int) -> list[HistoryR
 def source_label(source: dict[str, Any], unit_names: dict[int, str]) -> str:
     """Where a target or threshold comes from, in words."""
     if source["kind"] == "default":
-        return "Bawaan Pantau"
+        return gettext("Bawaan Pantau")
     where = (
-        "Unit ini" if source["kind"] == "this_unit" else unit_names.get(source["unit_id"], "Unit di atasnya")
+        gettext("Unit ini")
+        if source["kind"] == "this_unit"
+        else unit_names.get(source["unit_id"], gettext("Unit di atasnya"))
     )
     return f"{where} · {period_label(source['period'])}"

@@ -9,11 +9,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[str, int, int | None], Awaitable[list[tuple[int, str]]]]
 LoadPosition = Callable[[str], Awaitable[int]]
+T = TypeVar("T")
 
 
 class Subscriber:
@@ -111,6 +113,27 @@ class Hub:
         self.queue_size = queue_size
         self.gap_wait = gap_wait
         self.channels: dict[str, BoardChannel] = {}
+        self._building: dict[str, asyncio.Task[Any]] = {}
+
+    async def shared(self, key: str, build: Callable[[], Awaitable[T]]) -> T:
+        """The result of `build()`, shared by every caller that asks for `key` while it is being built.
+
+        Boards that open at the same moment (every wall screen reconnecting after a restart) then cost
+        one snapshot, not one each. The build runs in its own task: a caller that goes away does not
+        cancel it for the others."""
+        task = self._building.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(build())  # type: ignore[arg-type]
+            self._building[key] = task
+
+            def forget(done: "asyncio.Task[Any]") -> None:
+                if self._building.get(key) is done:
+                    del self._building[key]
+                if not done.cancelled():
+                    done.exception()  # retrieved, so that a failure nobody waited for is not logged twice
+
+            task.add_done_callback(forget)
+        return await asyncio.shield(task)  # type: ignore[no-any-return]
 
     def deliver(self, board: str, seq: int, message: str) -> None:
         channel = self.channels.get(board)

@@ -38,9 +38,16 @@ async def _opening_messages(
             position = await board_position(session, board)
             if await can_replay_from(session, board, since, position):
                 return [message for _, message in await events_after(session, board, since, position)], position
+    position, message = await runtime.hub.shared(board, lambda: _snapshot_message(runtime, kind, board_id, board))
+    return [message], position
+
+
+async def _snapshot_message(runtime: Runtime, kind: str, board_id: int, board: str) -> tuple[int, str]:
+    """The board's position and its snapshot message. The same for every viewer allowed to see the board
+    (access is checked before), so boards opening together share one (`Hub.shared`)."""
     position, data = await board_view(runtime.read_sessionmaker, kind, board_id)
     snapshot = {"seq": position, "type": "snapshot", "scope": board, "at": encode(clock.now()), "data": data}
-    return [json.dumps(snapshot, separators=(",", ":"), ensure_ascii=False)], position
+    return position, json.dumps(snapshot, separators=(",", ":"), ensure_ascii=False)
 
 
 @router.websocket("/ws/board/{kind}/{board_id}")

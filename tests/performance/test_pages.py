@@ -169,7 +169,8 @@ async def test_override_without_a_reason_shows_the_message_and_stores_nothing(
         data={"csrf_token": token, "hasil_kerja": "meets", "reason": "  "},
     )
     assert response.status_code == 422 and "text/html" in response.headers["content-type"]
-    assert "needs a reason" in response.text and "Rating hasil kerja belum tersimpan." in response.text
+    # The service's English message, in the page's language.
+    assert "wajib disertai alasan" in response.text and "Rating hasil kerja belum tersimpan." in response.text
     assert re.search(r'id="hasil-meets" name="hasil_kerja" value="meets" required checked', response.text)
     assert 'aria-invalid="true"' in response.text
     assert await _count(runtime, Rating) == 0
@@ -280,7 +281,7 @@ async def test_targets_form_shows_the_validation_message_and_stores_nothing(froz
     await _login(client, world.admin)
     token = _csrf((await client.get(url, params=PERIOD)).text)
     response = await client.post(f"{url}?period=2026-11", data={"csrf_token": token, "target_quality": "9"})
-    assert response.status_code == 422 and "between 1 and 5" in response.text and 'value="9"' in response.text
+    assert response.status_code == 422 and "antara 1 dan 5" in response.text and 'value="9"' in response.text
     assert await _count(runtime, Target) == 0
 
 

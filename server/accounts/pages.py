@@ -1,0 +1,269 @@
+"""The admin pages (BKPSDM operator): accounts here, and the router that gathers units, the staff import and
+the change history. Thin: every rule about accounts is accounts.service's; these handlers read the form,
+call it, and draw the page again with the service's message when it refuses."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts import history_pages, import_pages, unit_pages
+from server.accounts import service as accounts
+from server.accounts.admin_views import (
+    AdminPage,
+    Errors,
+    changes,
+    form_number,
+    history_names,
+    search_users,
+    unit_tree,
+    user_history,
+    user_names,
+)
+from server.accounts.models import Role, User, UserCreate, UserUpdate
+from server.accounts.nip import InvalidNip, normalize_nip
+from server.deps import SessionDep
+from server.errors import Conflict, Invalid
+from server.pages.render import render
+from server.pages.routes import check_csrf
+
+router = APIRouter(include_in_schema=False)
+router.include_router(import_pages.router)
+router.include_router(history_pages.router)
+router.include_router(unit_pages.router)
+
+# --- users ---------------------------------------------------------------------------------------------
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+async def users_page(
+    request: Request, session: SessionDep, admin: AdminPage, q: str = "", page: int = 1
+) -> Response:
+    """Accounts matching `q` (name, username or NIP), 25 a page."""
+    found, paging = await search_users(session, text=q[:100], page=page)
+    units = {u.id: u.name for u in await accounts.list_units(session)}
+    supervisors = await user_names(session, {u.supervisor_id for u in found if u.supervisor_id})
+    return render(
+        request,
+        "admin_users.html",
+        users=found,
+        paging=paging,
+        q=q[:100],
+        units=units,
+        supervisors=supervisors,
+        query={"q": q[:100]} if q else {},
+    )
+
+
+async def _supervisor_id(session: AsyncSession, raw: str, errors: Errors) -> int | None:
+    """The supervisor named by NIP (spaces allowed); empty means none."""
+    if not raw.strip():
+        return None
+    try:
+        nip = normalize_nip(raw)
+    except InvalidNip:
+        errors["supervisor_nip"] = "nip"
+        return None
+    found = await session.scalar(select(User.id).where(User.nip == nip))
+    if found is None:
+        errors["supervisor_nip"] = "supervisor_unknown"
+    return found
+
+
+def _password(password: str, confirm: str, errors: Errors, *, required: bool) -> str | None:
+    if not password and not required:
+        return None
+    if len(password) < 8:
+        errors["password"] = "password_short"
+    elif password != confirm:
+        errors["password_confirm"] = "password_mismatch"
+    return password
+
+
+def _email(raw: str, errors: Errors) -> str | None:
+    email = raw.strip()
+    if email and ("@" not in email or len(email) > 200 or " " in email):
+        errors["email"] = "email"
+    return email or None
+
+
+async def _candidates(session: AsyncSession, unit_id: int | None) -> list[User]:
+    """Likely supervisors for the picker: active people of the unit and of every unit above it (for a new
+    account without a unit yet, the active leaders)."""
+    query = select(User).where(User.is_active).order_by(User.name).limit(200)
+    if unit_id is None:
+        query = query.where(User.role == Role.leader)
+    else:
+        query = query.where(User.unit_id.in_(await accounts.unit_ancestors(session, unit_id)))
+    return list((await session.scalars(query)).all())
+
+
+async def _user_form_context(session: AsyncSession, unit_id: int | None) -> dict[str, Any]:
+    units = await accounts.list_units(session)
+    return {
+        "tree": unit_tree(units),
+        "unit_names": {u.id: u.name for u in units},
+        "candidates": await _candidates(session, unit_id),
+        "roles": list(Role),
+    }
+
+
+@router.get("/admin/users/baru", response_class=HTMLResponse)
+async def new_user_page(request: Request, session: SessionDep, admin: AdminPage) -> Response:
+    context = await _user_form_context(session, None)
+    return render(request, "admin_user_new.html", errors={}, form={"role": "staff"}, detail=None, **context)
+
+
+@router.post("/admin/users/baru")
+async def create_user(request: Request, session: SessionDep, admin: AdminPage) -> Response:
+    posted = await request.form(max_files=0, max_fields=20)
+    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    check_csrf(request, fields.get("csrf_token", ""))
+    form = {
+        k: fields.get(k, "")
+        for k in ("username", "name", "nip", "role", "unit_id", "supervisor_nip", "email")
+    }
+    errors: Errors = {}
+    data: dict[str, Any] = {
+        "username": form["username"].strip(),
+        "name": form["name"].strip(),
+        "nip": form["nip"],
+        "role": form["role"],
+        "unit_id": form_number(form["unit_id"]),
+        "supervisor_id": await _supervisor_id(session, form["supervisor_nip"], errors),
+        "email": _email(form["email"], errors),
+        "password": _password(
+            fields.get("password", ""), fields.get("password_confirm", ""), errors, required=True
+        ),
+    }
+    try:
+        normalize_nip(form["nip"])
+    except InvalidNip:
+        errors["nip"] = "nip"  # said now, with the other fields, rather than after they are fixed
+    detail, status_code = None, 422
+    if not errors:
+        try:
+            user = await accounts.create_user(session, data=UserCreate(**data), by_id=admin.id)
+        except ValidationError as exc:
+            for problem in exc.errors():
+                field = str(problem["loc"][0]) if problem["loc"] else ""
+                errors[field] = "nip" if field == "nip" else "invalid"
+                if field == "nip":
+                    detail = str(problem.get("ctx", {}).get("error", problem["msg"]))
+        except (Invalid, Conflict) as exc:  # an unknown unit or supervisor; a username or NIP taken
+            await session.rollback()  # undo what the refused change flushed
+            detail, status_code = str(exc.detail), exc.status_code
+        else:
+            return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
+    context = await _user_form_context(session, data["unit_id"])
+    return render(
+        request,
+        "admin_user_new.html",
+        status_code=status_code,
+        errors=errors,
+        form=form,
+        detail=detail,
+        **context,
+    )
+
+
+async def _user_edit(
+    request: Request,
+    session: AsyncSession,
+    user_id: int,
+    *,
+    status_code: int = 200,
+    errors: Errors | None = None,
+    form: dict[str, str] | None = None,
+    detail: str | None = None,
+    unchanged: bool = False,
+) -> Response:
+    person = await accounts.get_user(session, user_id)
+    supervisor = await session.get(User, person.supervisor_id) if person.supervisor_id else None
+    current = {
+        "name": person.name,
+        "role": str(person.role),
+        "unit_id": str(person.unit_id),
+        "supervisor_nip": supervisor.nip if supervisor else "",
+        "email": person.email or "",
+        "is_active": "1" if person.is_active else "",
+    }
+    entries = await user_history(session, user_id)
+    return render(
+        request,
+        "admin_user_edit.html",
+        status_code=status_code,
+        person=person,
+        supervisor=supervisor,
+        errors=errors or {},
+        form=form if form is not None else current,
+        detail=detail,
+        unchanged=unchanged,
+        saved=request.query_params.get("saved") == "1" and status_code == 200 and not unchanged,
+        history=[(e, changes(e)) for e in entries],
+        names=await history_names(session, entries),
+        **await _user_form_context(session, person.unit_id),
+    )
+
+
+@router.get("/admin/users/{user_id}", response_class=HTMLResponse)
+async def user_edit_page(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+    """One account: change it (accounts.service.update_user) and read its history."""
+    return await _user_edit(request, session, user_id)
+
+
+@router.post("/admin/users/{user_id}")
+async def update_user(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
+    posted = await request.form(max_files=0, max_fields=20)
+    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    check_csrf(request, fields.get("csrf_token", ""))
+    person = await accounts.get_user(session, user_id)
+    form = {k: fields.get(k, "") for k in ("name", "role", "unit_id", "supervisor_nip", "email", "is_active")}
+    errors: Errors = {}
+    wanted: dict[str, Any] = {
+        "name": form["name"].strip(),
+        "role": form["role"],
+        "unit_id": form_number(form["unit_id"]),
+        "supervisor_id": await _supervisor_id(session, form["supervisor_nip"], errors),
+        "email": _email(form["email"], errors),
+        "is_active": form["is_active"] == "1",
+    }
+    if not wanted["name"]:
+        errors["name"] = "required"
+    if wanted["role"] not in {r.value for r in Role}:
+        errors["role"] = "invalid"
+    if wanted["unit_id"] is None:
+        errors["unit_id"] = "invalid"
+    if person.id == admin.id and (not wanted["is_active"] or wanted["role"] != Role.admin.value):
+        errors["is_active" if not wanted["is_active"] else "role"] = "self"
+    password = _password(
+        fields.get("password", ""), fields.get("password_confirm", ""), errors, required=False
+    )
+    if errors:
+        return await _user_edit(request, session, user_id, status_code=422, errors=errors, form=form)
+    current = {
+        "name": person.name,
+        "role": str(person.role),
+        "unit_id": person.unit_id,
+        "supervisor_id": person.supervisor_id,
+        "email": person.email,
+        "is_active": person.is_active,
+    }
+    changed = {k: v for k, v in wanted.items() if current[k] != v} | (
+        {"password": password} if password else {}
+    )
+    if not changed:
+        return await _user_edit(request, session, user_id, unchanged=True)
+    try:
+        await accounts.update_user(session, by_id=admin.id, user=person, data=UserUpdate(**changed))
+    except ValidationError:
+        return await _user_edit(
+            request, session, user_id, status_code=422, errors={"name": "too_long"}, form=form
+        )
+    except Invalid as exc:
+        await session.rollback()  # undo what the refused change flushed
+        return await _user_edit(request, session, user_id, status_code=422, form=form, detail=str(exc.detail))
+    return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)

@@ -1,0 +1,149 @@
+"""The admin's unit pages: the unit tree with each unit's population and links, a form to add a unit and
+one to change it. The rules (a parent must exist, no unit under itself) are accounts.service's."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts import service as accounts
+from server.accounts.admin_views import AdminPage, Errors, form_number, people_per_unit, unit_tree
+from server.accounts.models import UnitCreate, UnitUpdate
+from server.deps import SessionDep
+from server.errors import Invalid
+from server.pages.render import render
+from server.pages.routes import check_csrf
+
+router = APIRouter(include_in_schema=False)
+
+
+def _unit_fields(name: str, parent_id: str, population: str) -> tuple[dict[str, Any], Errors]:
+    errors: Errors = {}
+    values: dict[str, Any] = {"name": name.strip(), "parent_id": None, "population": None}
+    if not values["name"]:
+        errors["name"] = "required"
+    elif len(values["name"]) > 200:
+        errors["name"] = "too_long"
+    if parent_id.strip():
+        values["parent_id"] = form_number(parent_id)
+        if values["parent_id"] is None:
+            errors["parent_id"] = "unknown"
+    if population.strip():
+        values["population"] = form_number(population)
+        if not values["population"]:
+            errors["population"] = "population"
+    return values, errors
+
+
+async def _units(
+    request: Request,
+    session: AsyncSession,
+    *,
+    status_code: int = 200,
+    errors: Errors | None = None,
+    form: dict[str, str] | None = None,
+    detail: str | None = None,
+) -> Response:
+    units = await accounts.list_units(session)
+    saved = request.query_params.get("saved", "")
+    return render(
+        request,
+        "admin_units.html",
+        status_code=status_code,
+        tree=unit_tree(units),
+        people=await people_per_unit(session),
+        errors=errors or {},
+        form=form or {},
+        detail=detail,
+        saved=next((u for u in units if str(u.id) == saved), None),
+    )
+
+
+@router.get("/admin/units", response_class=HTMLResponse)
+async def units_page(request: Request, session: SessionDep, admin: AdminPage) -> Response:
+    """The unit tree with each unit's population and links to its board, targets and survey poster."""
+    return await _units(request, session)
+
+
+@router.post("/admin/units")
+async def create_unit(
+    request: Request,
+    session: SessionDep,
+    admin: AdminPage,
+    csrf_token: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    parent_id: Annotated[str, Form()] = "",
+    population: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    form = {"name": name, "parent_id": parent_id, "population": population}
+    values, errors = _unit_fields(name, parent_id, population)
+    if errors:
+        return await _units(request, session, status_code=422, errors=errors, form=form)
+    try:
+        unit = await accounts.create_unit(session, data=UnitCreate(**values))
+    except Invalid as exc:
+        await session.rollback()  # undo what the refused change flushed
+        return await _units(request, session, status_code=422, form=form, detail=str(exc.detail))
+    return RedirectResponse(f"/admin/units?saved={unit.id}#unit-{unit.id}", status_code=303)
+
+
+async def _unit_edit(
+    request: Request,
+    session: AsyncSession,
+    unit_id: int,
+    *,
+    status_code: int = 200,
+    errors: Errors | None = None,
+    form: dict[str, str] | None = None,
+    detail: str | None = None,
+) -> Response:
+    unit = await accounts.get_unit(session, unit_id)
+    below = accounts.subtree_in(await accounts.unit_parents(session), unit_id)
+    parents = [row for row in unit_tree(await accounts.list_units(session)) if row.unit.id not in below]
+    current = {
+        "name": unit.name,
+        "parent_id": str(unit.parent_id or ""),
+        "population": str(unit.population or ""),
+    }
+    return render(
+        request,
+        "admin_unit_edit.html",
+        status_code=status_code,
+        unit=unit,
+        parents=parents,
+        errors=errors or {},
+        form=form if form is not None else current,
+        detail=detail,
+    )
+
+
+@router.get("/admin/units/{unit_id}", response_class=HTMLResponse)
+async def unit_edit_page(request: Request, unit_id: int, session: SessionDep, admin: AdminPage) -> Response:
+    return await _unit_edit(request, session, unit_id)
+
+
+@router.post("/admin/units/{unit_id}")
+async def update_unit(
+    request: Request,
+    unit_id: int,
+    session: SessionDep,
+    admin: AdminPage,
+    csrf_token: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    parent_id: Annotated[str, Form()] = "",
+    population: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    unit = await accounts.get_unit(session, unit_id)
+    form = {"name": name, "parent_id": parent_id, "population": population}
+    values, errors = _unit_fields(name, parent_id, population)
+    if errors:
+        return await _unit_edit(request, session, unit_id, status_code=422, errors=errors, form=form)
+    try:
+        await accounts.update_unit(session, unit=unit, data=UnitUpdate(**values))
+    except Invalid as exc:
+        await session.rollback()  # undo what the refused change flushed
+        return await _unit_edit(request, session, unit_id, status_code=422, form=form, detail=str(exc.detail))
+    return RedirectResponse(f"/admin/units?saved={unit_id}#unit-{unit_id}", status_code=303)
