@@ -26,6 +26,7 @@ from server.pages import routes as page_routes
 from server.pages.render import render_error
 from server.performance import pages as performance_pages
 from server.performance import routes as performance_routes
+from server.projects import pages as project_pages
 from server.projects import routes as project_routes
 from server.realtime import routes as realtime_routes
 from server.runtime import Runtime
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(account_pages.router)
     app.include_router(page_routes.router)
     app.include_router(help_pages.router)
+    app.include_router(project_pages.router)
     mount_docs(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")

@@ -225,6 +225,8 @@ async def history_names(session: AsyncSession, entries: list[HistoryEntry]) -> N
         people |= {e.actor_id, e.subject_user_id}  # type: ignore[arg-type]
         if e.entity == "milestone":
             milestone_ids.add(e.entity_id)
+        elif e.entity == "user":
+            people.add(e.entity_id)
         for values in (e.before or {}, e.after or {}):
             if isinstance(values.get("supervisor_id"), int):
                 people.add(values["supervisor_id"])

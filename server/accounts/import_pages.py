@@ -71,6 +71,9 @@ async def example_csv(session: SessionDep, admin: AdminPage) -> Response:
 
 
 def _preview(report: ImportReport, unit_names: dict[int, str]) -> list[dict[str, str]]:
+    """The first rows as they will be imported (only shown for a clean file)."""
+    if not report.ok:
+        return []
     return [
         {
             "line": str(r.line),

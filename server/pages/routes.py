@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import clock
 from server.accounts import service as accounts
 from server.accounts.models import Role, User
 from server.deps import SESSION_COOKIE, RuntimeDep, SessionDep
@@ -244,6 +245,8 @@ async def project_page(
         seq=seq,
         can_post=project.lead_id == user.id or user.id in read["member_ids"],
         is_lead=project.lead_id == user.id,
+        candidates=await projects.member_candidates(session, project=project) if project.lead_id == user.id else [],
+        today=clock.today().isoformat(),
         burnup=await project_burnup(session, project),
         saved=request.query_params.get("saved") == "1",
     )

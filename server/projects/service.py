@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
 from server.accounts.models import Role, User
-from server.accounts.service import unit_ancestors, unit_parents
+from server.accounts.service import subtree_in, unit_ancestors, unit_parents
 from server.audit import HistoryEntry, record_change
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.projects.access import (
@@ -347,3 +347,20 @@ async def list_projects(session: AsyncSession, *, by: User) -> list[ProjectRead]
         )
     ).all()
     return await project_reads(session, list(projects))
+
+
+async def member_candidates(session: AsyncSession, *, project: Project) -> list[User]:
+    """Who the lead can add: active people of the project's unit and its sub-units, not yet in it."""
+    members = select(ProjectMember.user_id).where(ProjectMember.project_id == project.id)
+    rows = await session.scalars(
+        select(User)
+        .where(
+            User.unit_id.in_(subtree_in(await unit_parents(session), project.unit_id)),
+            User.is_active,
+            User.role != Role.admin,
+            User.id != project.lead_id,
+            User.id.not_in(members),
+        )
+        .order_by(User.name)
+    )
+    return list(rows.all())

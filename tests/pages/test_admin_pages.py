@@ -297,23 +297,21 @@ async def test_a_bad_file_shows_each_bad_row_and_imports_nothing(client, world, 
     token = await _admin_page(client, world, "/admin/import")
     users = await _count(runtime, User)
     content = (
-        b"NIP,Nama,Unit\n"
-        b"198713102012011005,Tanggal Salah,Bidang Pelayanan\n"
-        b"198703102012011006,Tanpa Unit,Dinas Tidak Ada\n"
-        b"198703102012011009,Benar,Bidang Pelayanan\n"
+        b"NIP,Nama,Unit,Peran\n"
+        b"198713102012011005,Tanggal Salah,Bidang Pelayanan,\n"
+        b"198703102012011006,Tanpa Unit,Dinas Tidak Ada,\n"
+        b"198703102012011009,Peran Salah,Bidang Pelayanan,ketua\n"
+        b"198703102012011010,Benar,Bidang Pelayanan,pegawai\n"
     )
     response = await _check(client, token, content)
     assert response.status_code == 422
-    report_table = r'<table class="data-table report-table[^"]*">.*?</table>'
-    table = re.search(report_table, response.text, re.S).group(0)
-    rows = re.findall(r'<th scope="row"[^>]*>(\d+)</th><td[^>]*>(\d+)</td>', table)
-    assert rows == [("2", "198713102012011005"), ("3", "198703102012011006")]
-    assert (
-        len(re.findall(r'<ul class="problems"><li>', table)) == 2
-    )  # each row's problems, as the importer words them
-    assert (
-        "2 dari 3 baris bermasalah" in response.text and 'action="/admin/import/impor"' not in response.text
-    )
+    table = re.search(r'<table class="data-table report-table[^"]*">.*?</table>', response.text, re.S)
+    rows = re.findall(r'<th scope="row"[^>]*>(\d+)</th><td[^>]*>(\d+)</td>', table.group(0))
+    assert rows == [("2", "198713102012011005"), ("3", "198703102012011006"), ("4", "198703102012011009")]
+    # Each bad row lists its problems, as the importer words them.
+    assert len(re.findall(r'<ul class="problems"><li>', table.group(0))) == 3
+    assert "3 dari 4 baris bermasalah" in response.text
+    assert 'action="/admin/import/impor"' not in response.text
     assert await _count(runtime, User) == users and await _count(runtime, ImportUpload) == 0
 
 
