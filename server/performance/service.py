@@ -117,21 +117,10 @@ async def set_behaviour(
     rating = await _rating_row(session, subject.id, period)
     before = {"perilaku": rating.perilaku, "note": rating.perilaku_note}
     rating.perilaku, rating.perilaku_note, rating.perilaku_values = data.rating, data.note, data.values
-    rating.updated_by = by.id
-    session.add(rating)
-    await session.flush()
-    await record_change(
-        session,
-        actor_id=by.id,
-        entity="rating",
-        entity_id=rating.id,
-        action="perilaku",
-        before=before,
-        after={"perilaku": data.rating, "note": data.note, "values": data.values},
-        subject_user_id=subject.id,
-        period=str(period),
+    after = {"perilaku": data.rating, "note": data.note, "values": data.values}
+    return await _save_rating(
+        session, rating, by=by, subject=subject, period=period, action="perilaku", before=before, after=after
     )
-    return await _after_rating(session, subject, period)
 
 
 async def set_evaluation(
@@ -153,6 +142,34 @@ async def set_evaluation(
         suggested,
         reason,
     )
+    action = "hasil_kerja_confirmed" if data.hasil_kerja == suggested else "hasil_kerja_overridden"
+    after = {"hasil_kerja": data.hasil_kerja, "suggested": suggested}
+    return await _save_rating(
+        session,
+        rating,
+        by=by,
+        subject=subject,
+        period=period,
+        action=action,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+async def _save_rating(
+    session: AsyncSession,
+    rating: Rating,
+    *,
+    by: User,
+    subject: User,
+    period: Period,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Store a rating change with its history entry, then tell the boards the new predikat."""
     rating.updated_by = by.id
     session.add(rating)
     await session.flush()
@@ -161,9 +178,9 @@ async def set_evaluation(
         actor_id=by.id,
         entity="rating",
         entity_id=rating.id,
-        action="hasil_kerja_confirmed" if data.hasil_kerja == suggested else "hasil_kerja_overridden",
+        action=action,
         before=before,
-        after={"hasil_kerja": data.hasil_kerja, "suggested": suggested},
+        after=after,
         reason=reason,
         subject_user_id=subject.id,
         period=str(period),

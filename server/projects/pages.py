@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from server.bodylimit import body_limited_route
 from server.deps import SessionDep
-from server.errors import PantauError
+from server.pages.forms import attempt
 from server.pages.i18n import N_
 from server.pages.render import render
 from server.pages.routes import PageUser, check_csrf
@@ -26,10 +25,10 @@ def _back(project_id: int, anchor: str = "") -> str:
     return f"/projects/{project_id}?saved=1{anchor}"
 
 
-def _not_saved(request: Request, project_id: int, detail: object) -> Response:
-    if isinstance(detail, ValidationError):
-        detail = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in detail.errors())
-    return render(request, "action_error.html", status_code=422, detail=str(detail), back=f"/projects/{project_id}")
+def _not_saved(request: Request, project_id: int, detail: str) -> Response:
+    return render(
+        request, "action_error.html", status_code=422, detail=detail, back=f"/projects/{project_id}"
+    )
 
 
 def _date(value: str) -> date | None:
@@ -55,15 +54,20 @@ async def plan_milestone(
     due = _date(due_date)
     if due is None:
         return _not_saved(request, project_id, N_("Isi tanggal tenggat yang benar."))
-    try:
-        data = MilestoneCreate(title=title.strip(), due_date=due, weight=int(weight or 1), assignee_ids=assignee_ids or [])
-        created = await service.create_milestone(session, by=user, project_id=project_id, data=data)
-    except (ValidationError, ValueError) as exc:
-        return _not_saved(request, project_id, exc if isinstance(exc, ValidationError) else N_("Bobot harus angka 1–100."))
-    except PantauError as exc:
-        if exc.status_code != 422:
-            raise
-        return _not_saved(request, project_id, exc.detail)
+    if not weight.strip().isdigit():
+        return _not_saved(request, project_id, N_("Bobot harus angka 1–100."))
+    created, problem = await attempt(
+        lambda: service.create_milestone(
+            session,
+            by=user,
+            project_id=project_id,
+            data=MilestoneCreate(
+                title=title.strip(), due_date=due, weight=int(weight), assignee_ids=assignee_ids or []
+            ),
+        )
+    )
+    if created is None:
+        return _not_saved(request, project_id, problem or "")
     return RedirectResponse(_back(project_id, f"#milestone-{created.id}"), status_code=303)
 
 
@@ -82,14 +86,13 @@ async def reschedule(
     due = _date(due_date)
     if due is None:
         return _not_saved(request, project_id, N_("Isi tanggal tenggat baru yang benar."))
-    try:
-        await service.reschedule_milestone(
+    _, problem = await attempt(
+        lambda: service.reschedule_milestone(
             session, by=user, milestone_id=milestone_id, data=MilestoneReschedule(due_date=due, reason=reason)
         )
-    except PantauError as exc:
-        if exc.status_code != 422:
-            raise
-        return _not_saved(request, project_id, exc.detail)
+    )
+    if problem:
+        return _not_saved(request, project_id, problem)
     return RedirectResponse(_back(project_id, f"#milestone-{milestone_id}"), status_code=303)
 
 
@@ -106,15 +109,18 @@ async def close(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    try:
-        data = MilestoneClose(quality=int(quality), closed_on=_date(closed_on), note=note.strip() or None)
-        await service.close_milestone(session, by=user, milestone_id=milestone_id, data=data)
-    except (ValidationError, ValueError):
+    if quality not in {"1", "2", "3", "4", "5"}:
         return _not_saved(request, project_id, N_("Pilih nilai kualitas 1 sampai 5."))
-    except PantauError as exc:
-        if exc.status_code != 422:
-            raise
-        return _not_saved(request, project_id, exc.detail)
+    _, problem = await attempt(
+        lambda: service.close_milestone(
+            session,
+            by=user,
+            milestone_id=milestone_id,
+            data=MilestoneClose(quality=int(quality), closed_on=_date(closed_on), note=note.strip() or None),
+        )
+    )
+    if problem:
+        return _not_saved(request, project_id, problem)
     return RedirectResponse(_back(project_id, f"#milestone-{milestone_id}"), status_code=303)
 
 
@@ -130,10 +136,12 @@ async def add_member(
     check_csrf(request, csrf_token)
     if not user_id.isdigit():
         return _not_saved(request, project_id, N_("Pilih pegawai yang akan ditambahkan."))
-    try:
-        await service.add_member(session, by=user, project_id=project_id, data=MemberAdd(user_id=int(user_id)))
-    except PantauError as exc:
-        if exc.status_code not in (409, 422):
-            raise
-        return _not_saved(request, project_id, exc.detail)
+    _, problem = await attempt(
+        lambda: service.add_member(
+            session, by=user, project_id=project_id, data=MemberAdd(user_id=int(user_id))
+        ),
+        shown=(409, 422),
+    )
+    if problem:
+        return _not_saved(request, project_id, problem)
     return RedirectResponse(_back(project_id), status_code=303)
