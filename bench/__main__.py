@@ -7,6 +7,7 @@ BENCHMARKS = {
     "import": "bench.importer",
     "snapshot": "bench.snapshot",
     "ws": "bench.ws",
+    "soak": "bench.soak",
 }
 
 
