@@ -83,7 +83,9 @@ def _raise_fd_limit(want: int = FD_LIMIT) -> int:
         return soft
     target = want if hard == resource.RLIM_INFINITY or hard >= want else hard
     try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, max(hard, target) if hard != resource.RLIM_INFINITY else hard))
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (target, max(hard, target) if hard != resource.RLIM_INFINITY else hard)
+        )
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
@@ -207,7 +209,9 @@ class BoardClient(asyncio.Protocol):
     seq from the front of each message (`{"seq":N,...` for both servers) and only the mapper client parses
     the JSON (to learn which post each seq belongs to), so 1,000 clients cost the load core little."""
 
-    def __init__(self, request: bytes, recorder: Recorder | None, mapper: bool = False, stall: bool = False) -> None:
+    def __init__(
+        self, request: bytes, recorder: Recorder | None, mapper: bool = False, stall: bool = False
+    ) -> None:
         loop = asyncio.get_running_loop()
         self.request = request
         self.recorder = recorder
@@ -345,7 +349,9 @@ class BoardClient(asyncio.Protocol):
 Target = tuple[str, int, str, str]  # host, port, path, bearer token ("" for none)
 
 
-async def open_board(target: Target, recorder: Recorder | None, mapper: bool = False, stall: bool = False) -> BoardClient:
+async def open_board(
+    target: Target, recorder: Recorder | None, mapper: bool = False, stall: bool = False
+) -> BoardClient:
     loop = asyncio.get_running_loop()
     host, port, path, token = target
     key = base64.b64encode(os.urandom(16)).decode()
@@ -419,9 +425,15 @@ class ClientWorker:
             if c.closed.done():
                 codes[str(c.close_code)] = codes.get(str(c.close_code), 0) + 1
         return {
-            "first": r.first, "last": r.last, "count": r.count, "keys": r.keys, "size": r.size,
-            "clients": len(self.clients), "open": sum(1 for _, c in self.clients if not c.closed.done()),
-            "closed_codes": codes, "gaps": sum(c.gaps for _, c in self.clients),
+            "first": r.first,
+            "last": r.last,
+            "count": r.count,
+            "keys": r.keys,
+            "size": r.size,
+            "clients": len(self.clients),
+            "open": sum(1 for _, c in self.clients if not c.closed.done()),
+            "closed_codes": codes,
+            "gaps": sum(c.gaps for _, c in self.clients),
             "repeats": sum(c.repeats for _, c in self.clients),
         }
 
@@ -441,9 +453,13 @@ class ClientWorker:
         except TimeoutError:
             pass
         result = {
-            "received_while_stalled": before, "unread_bytes_in_client_buffer": unread,
-            "close_code": client.close_code, "closed_while_stalled": closed_while_stalled,
-            "received_after_resume": client.received - before, "gaps": client.gaps, "repeats": client.repeats,
+            "received_while_stalled": before,
+            "unread_bytes_in_client_buffer": unread,
+            "close_code": client.close_code,
+            "closed_while_stalled": closed_while_stalled,
+            "received_after_resume": client.received - before,
+            "gaps": client.gaps,
+            "repeats": client.repeats,
         }
         await self._close([client])
         return result
@@ -473,11 +489,11 @@ def _serve_pipe(conn: Any, handlers: dict[str, Any]) -> None:
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
-        inbox: asyncio.Queue[Any] = asyncio.Queue()
-        loop.add_reader(conn.fileno(), lambda: inbox.put_nowait(conn.recv()))
         state = handlers["__init__"]()
         while True:
-            command, args = await inbox.get()
+            # Read in a thread, not with add_reader: the event loop would make the pipe non-blocking, and a
+            # large answer (a step's arrivals) would then fail to send with EAGAIN.
+            command, args = await loop.run_in_executor(None, conn.recv)
             if command == "exit":
                 conn.send(("ok", None))
                 return
@@ -601,7 +617,9 @@ class Poster:
         if spec["kind"] == "line":
             return pool, b"post %d\n" % n
         project_id, milestone_id = spec["projects"][n % len(spec["projects"])]
-        body = json.dumps({"milestone_id": milestone_id, "progress_pct": n % 101, "note": f"bench {n}"}).encode()
+        body = json.dumps(
+            {"milestone_id": milestone_id, "progress_pct": n % 101, "note": f"bench {n}"}
+        ).encode()
         head = (
             f"POST /api/v1/projects/{project_id}/updates HTTP/1.1\r\nHost: {pool.host}:{pool.port}\r\n"
             f"Authorization: Bearer {spec['token']}\r\nContent-Type: application/json\r\n"
@@ -656,8 +674,14 @@ class Poster:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=5)
-        return {"results": results, "fired": fired, "planned": total, "aborted": aborted,
-                "unfinished": unfinished, "started": start}
+        return {
+            "results": results,
+            "fired": fired,
+            "planned": total,
+            "aborted": aborted,
+            "unfinished": unfinished,
+            "started": start,
+        }
 
     async def closed_loop(self, concurrency: int, duration: float) -> dict[str, Any]:
         deadline = time.monotonic() + duration
@@ -753,7 +777,12 @@ async def start_floor() -> System:
 
     board_port, control_port = free_port(), free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.ws", "floor-server", str(board_port), str(control_port),
+        sys.executable,
+        "-m",
+        "bench.ws",
+        "floor-server",
+        str(board_port),
+        str(control_port),
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
@@ -771,8 +800,12 @@ async def start_floor() -> System:
                 process.kill()
                 await process.wait()
 
-    system = System("floor", [process.pid], [(HOST, board_port, "/board", "")],
-                    {"kind": "line", "servers": [(HOST, control_port)]})
+    system = System(
+        "floor",
+        [process.pid],
+        [(HOST, board_port, "/board", "")],
+        {"kind": "line", "servers": [(HOST, control_port)]},
+    )
     system.stop_callbacks.append(stop)
     return system
 
@@ -793,7 +826,9 @@ async def arrange_pantau(address: str, projects: int = 10) -> PantauWorld:
     async with httpx.AsyncClient(base_url=f"http://{address}", timeout=30) as http:
 
         async def token(username: str, password: str) -> str:
-            response = await http.post("/api/v1/auth/token", data={"username": username, "password": password})
+            response = await http.post(
+                "/api/v1/auth/token", data={"username": username, "password": password}
+            )
             response.raise_for_status()
             return str(response.json()["access_token"])
 
@@ -805,11 +840,20 @@ async def arrange_pantau(address: str, projects: int = 10) -> PantauWorld:
         admin = await token("admin", "admin-password")
         unit = await post("/api/v1/units", {"name": "Dinas Bench"}, admin)
         people = {}
-        for username, role, nip in (("kadis", "leader", "197001012000031001"), ("asn", "staff", "199203042018012002")):
+        for username, role, nip in (
+            ("kadis", "leader", "197001012000031001"),
+            ("asn", "staff", "199203042018012002"),
+        ):
             people[username] = await post(
                 "/api/v1/users",
-                {"username": username, "password": "kata-sandi-1", "name": username, "nip": nip, "role": role,
-                 "unit_id": unit["id"]},
+                {
+                    "username": username,
+                    "password": "kata-sandi-1",
+                    "name": username,
+                    "nip": nip,
+                    "role": role,
+                    "unit_id": unit["id"],
+                },
                 admin,
             )
         staff = await token("asn", "kata-sandi-1")
@@ -817,8 +861,13 @@ async def arrange_pantau(address: str, projects: int = 10) -> PantauWorld:
         for n in range(projects):
             project = await post(
                 "/api/v1/projects",
-                {"name": f"Proyek {n}", "unit_id": unit["id"], "lead_id": people["asn"]["id"],
-                 "start_date": time.strftime("%Y-%m-%d"), "due_date": "2030-06-30"},
+                {
+                    "name": f"Proyek {n}",
+                    "unit_id": unit["id"],
+                    "lead_id": people["asn"]["id"],
+                    "start_date": time.strftime("%Y-%m-%d"),
+                    "due_date": "2030-06-30",
+                },
                 admin,
             )
             milestone = await post(
@@ -830,7 +879,9 @@ async def arrange_pantau(address: str, projects: int = 10) -> PantauWorld:
         return PantauWorld(unit["id"], await token("kadis", "kata-sandi-1"), staff, made)
 
 
-async def start_pantau(name: str, env: dict[str, str], count: int, world: PantauWorld | None) -> tuple[System, PantauWorld]:
+async def start_pantau(
+    name: str, env: dict[str, str], count: int, world: PantauWorld | None
+) -> tuple[System, PantauWorld]:
     from tests.services import AppProcess, free_port
 
     processes = [AppProcess(env, free_port()) for _ in range(count)]
@@ -853,8 +904,12 @@ async def start_pantau(name: str, env: dict[str, str], count: int, world: Pantau
         world = await arrange_pantau(processes[0].address)
     path = f"/ws/board/unit/{world.unit_id}"
     system.boards = [(HOST, p.port, path, world.leader_token) for p in processes]
-    system.post_spec = {"kind": "http", "servers": [(HOST, p.port) for p in processes],
-                        "token": world.staff_token, "projects": world.projects}
+    system.post_spec = {
+        "kind": "http",
+        "servers": [(HOST, p.port) for p in processes],
+        "token": world.staff_token,
+        "projects": world.projects,
+    }
     return system, world
 
 
@@ -882,9 +937,14 @@ class Phase:
     size: int
 
     @property
+    def complete(self) -> bool:
+        """Every post that got 201 reached every board exactly once, in seq order, and nothing else came."""
+        return self.lost == 0 and self.gaps == 0 and self.repeats == 0 and self.extra == 0 and not self.closed
+
+    @property
     def delivered(self) -> bool:
-        return (self.lost == 0 and self.gaps == 0 and self.repeats == 0 and self.extra == 0
-                and not self.closed and self.errors == 0 and self.unfinished == 0 and not self.aborted)
+        """Complete, and the server kept up: every planned post was sent and answered 201."""
+        return self.complete and self.errors == 0 and self.unfinished == 0 and not self.aborted
 
     @property
     def sustained(self) -> bool:
@@ -898,8 +958,14 @@ class Phase:
         if self.delivered:
             return f"ok ({self.ok} events x every board)"
         problems = []
-        for label, value in (("lost", self.lost), ("gaps", self.gaps), ("doubled", self.repeats),
-                             ("extra", self.extra), ("errors", self.errors), ("unfinished", self.unfinished)):
+        for label, value in (
+            ("lost", self.lost),
+            ("gaps", self.gaps),
+            ("doubled", self.repeats),
+            ("extra", self.extra),
+            ("errors", self.errors),
+            ("unfinished", self.unfinished),
+        ):
             if value:
                 problems.append(f"{label} {value}")
         if self.closed:
@@ -986,10 +1052,23 @@ class Bench:
             latencies.append(seen["last"][seq] - scheduled)
         extra = len(set(seen["count"]) - mapped)
         return Phase(
-            rate=rate, posted=posted["fired"], ok=len(ok), errors=len(posted["results"]) - len(ok),
-            unfinished=posted["unfinished"], aborted=posted["aborted"], latencies=latencies, answered=answered,
-            lost=lost, gaps=seen["gaps"], repeats=seen["repeats"], extra=extra, closed=seen["closed_codes"],
-            server_cpu=server_cpu, load_cpu=load_cpu, other_cpu=other_cpu, size=seen["size"],
+            rate=rate,
+            posted=posted["fired"],
+            ok=len(ok),
+            errors=len(posted["results"]) - len(ok),
+            unfinished=posted["unfinished"],
+            aborted=posted["aborted"],
+            latencies=latencies,
+            answered=answered,
+            lost=lost,
+            gaps=seen["gaps"],
+            repeats=seen["repeats"],
+            extra=extra,
+            closed=seen["closed_codes"],
+            server_cpu=server_cpu,
+            load_cpu=load_cpu,
+            other_cpu=other_cpu,
+            size=seen["size"],
         )
 
     async def recover(self) -> None:
@@ -999,8 +1078,10 @@ class Bench:
 
     async def step(self, log: Any, rate: float) -> Phase:
         step = await self.phase(rate, self.step_seconds)
-        log(f"    step {rate:>7.0f}/s: p99 {step.ms(0.99)} ms, {step.check()}, "
-            f"CPU server {step.server_cpu:.0%} load {step.load_cpu:.0%} other {step.other_cpu:.0%}")
+        log(
+            f"    step {rate:>7.0f}/s: p99 {step.ms(0.99)} ms, {step.check()}, "
+            f"CPU server {step.server_cpu:.0%} load {step.load_cpu:.0%} other {step.other_cpu:.0%}"
+        )
         await self.recover()
         return step
 
@@ -1080,12 +1161,16 @@ async def measure_system(
             memory = (rss_kib(system.pids) - before) / n
             log(f"  {name} N={n}: connected in {connect_seconds:.1f} s, {memory:.1f} KiB per idle board")
             latency = await bench.phase(LATENCY_RATE, bench.latency_seconds)
-            log(f"    20 posts/s: p50 {latency.ms(0.5)} p99 {latency.ms(0.99)} max {latency.ms(2)} ms, {latency.check()}")
+            log(
+                f"    20 posts/s: p50 {latency.ms(0.5)} p99 {latency.ms(0.99)} max {latency.ms(2)} ms, {latency.check()}"
+            )
             await bench.recover()
             stalled = None
             if plan.stall and not bench.out_of_time():
                 stalled = await bench.stall_phase()
-                log(f"    with a stalled client: p99 {stalled[0].ms(0.99)} ms, {stalled[0].check()}; stalled: {stalled[1]}")
+                log(
+                    f"    with a stalled client: p99 {stalled[0].ms(0.99)} ms, {stalled[0].check()}; stalled: {stalled[1]}"
+                )
                 await bench.recover()
             searched = plan.steps and not bench.out_of_time()
             best, steps = await bench.step_search(log, rate_limit) if searched else (math.nan, [])
@@ -1103,13 +1188,13 @@ NOTES = """
 
 **Latency at N=1,000 and the sustainable post rate: every event costs the POST plus one send per board, on one core.**
 
-- Fan-out: about 23 µs of server CPU per board message for Pantau against about 14 µs for the floor (N=1,000 at
-  20 posts/s: server CPU minus the same posts with no boards, over 20,000 messages/s). About 80% of the board
-  coroutine's time is uvloop's `transport.write` (one `send()` per board per event; on loopback that syscall also
-  runs the receiving side of TCP), which the floor pays too. Pantau's extra ~9 µs is one task wake-up per board per
-  event (`asyncio.Queue` -> the board's `pump`) and the ASGI layers per message (Starlette `WebSocket.send_text`,
-  Starlette's exception-handler `sender`, uvicorn's `send`, websockets' framing). One event to 1,000 boards keeps
-  the event loop busy ~23 ms (floor ~14 ms) before the last board has it.
+- Fan-out: 24-29 µs of server CPU per board message for Pantau against 13-14 µs for the floor (N=1,000 at
+  20 posts/s: server CPU minus the same posts with no boards, over 20,000 messages/s). The ASGI layers are not the
+  difference: the same raw `websockets` server, fanning out the way Pantau does (an `asyncio.Queue` and a task per
+  client, each task awaiting `ws.send`), costs 26 µs per message against 13 µs with `broadcast()` (measured
+  side by side, 2 x 10 s each). The cost is the per-board task: one wake-up per board per event, and writes spread
+  over 1,000 separate task steps instead of one tight loop (in py-spy ~70% of the board coroutine's time sits in
+  uvloop's `transport.write`). So one event to 1,000 boards keeps the event loop busy 25-30 ms (floor ~13 ms).
 - The POST itself: ~15 ms of CPU (SQLAlchemy statement building and ORM loading, FastAPI dependencies, aiosqlite
   thread hand-offs), so ~65-70 posts/s with no board connected, against the floor's ~16,000 triggers/s;
   `record_event` is ~9% of it. Most of it is `server/projects/service.py` `post_update`: `visible_project`,
@@ -1118,13 +1203,13 @@ NOTES = """
   counter upsert plus an ORM insert per board. The "40% of the floor's saturation rate" target asks for a few
   hundred posts/s at N=100; a database write per event on one core cannot get there - it is missed before any
   board connects.
-- Together, at N=1,000 and 20 posts/s the one core is ~75-90% busy (20 x (15 + 23) ms plus GC), so queueing and
+- Together, at N=1,000 and 20 posts/s the one core is ~85-95% busy (20 x (15 + 27) ms plus GC), so queueing and
   pauses become the p99. Full garbage collections were the largest pauses: with 1,000 boards gen-2 collections
   took 100-600 ms, every few seconds under posting load (about 290 objects per board, plus ~150,000 objects from
   imports; `gc.collect()` right after `create_app()` takes ~100 ms on this machine).
 
-**Memory per board.** After the changes below, ~48 KiB and ~230 Python objects per idle board (was ~60 KiB and
-~290): ~32 coroutine frames (uvicorn -> proxy headers -> FastAPI -> the middleware stack -> router -> endpoint ->
+**Memory per board.** After the changes below, ~37-51 KiB (N=100-1,000) and ~230 Python objects per idle board
+(was ~60 KiB and ~290 at N=500): ~32 coroutine frames (uvicorn -> proxy headers -> FastAPI -> the middleware stack -> router -> endpoint ->
 `_serve` -> task group, plus the send and receive coroutines), anyio's task-group bookkeeping (cancel scopes, task
 handles, events), two `asyncio.Queue`s (uvicorn's receive queue and the hub's) and six `asyncio.Event`s (a deque of
 ~0.6-0.8 KiB each), uvicorn's protocol with websockets' `ServerProtocol`, request, response and headers. The floor's
@@ -1159,10 +1244,17 @@ small fix.
 - `post_update`: the event carries `one_project_read`, which reloads the whole project; it is the largest single
   piece of the POST after the ORM writes. Building the project read from what `post_update` already loaded (or
   from one query) would shorten every post.
-- A further fan-out saving, not made: a hub fast path that writes a message synchronously to a board whose pump is
-  idle (driving the ASGI `send` coroutine with `coro.send(None)` and handing it to the pump only when flow control
-  makes it wait) would save the per-board task wake-up (~4-5 of the ~9 extra µs). It couples the hub to ASGI
-  internals; not a small change.
+- The biggest lever left, in server/realtime, not made because it is not a small change: a synchronous fast path
+  in `hub.py` `BoardChannel._drain` / `Subscriber.offer`. When a board's pump is parked on an empty queue and the
+  event is the next seq, run the board's ASGI send there and then: create `websocket.send_text(message)` and step
+  it with `coro.send(None)`; uvicorn's `send` only awaits `self.writable.wait()`, which does not suspend while the
+  transport is writable, so it completes at once (then set the board's `last` to the seq). Only when it does
+  suspend (flow control) hand the started coroutine and the future it yielded to the pump, which finishes it
+  (re-yield the future, then `coro.send(None)`, `coro.throw` on cancellation) before taking the next message; a
+  `ClientDisconnected`/`RuntimeError` raised there must end that board's task group as the pump's would. This is
+  `broadcast()`'s shape inside the ASGI contract, and by the experiment above should take the fan-out from ~26 to
+  ~13 µs per board, i.e. at N=1,000 about 13 ms less per event and ~25% of a core less at 20 posts/s. The 201
+  would then leave after the fan-out (it runs inside `publish_pending`), which the board latency does not mind.
 - The stalled client: on loopback the kernel's socket buffers (up to ~4 MB for the server's send buffer) absorb a
   stalled board's backlog long before uvicorn pauses writing, so within a bench phase it is not dropped; the 4008
   path is covered by `tests/realtime/test_board_socket.py`. What the phase shows is that the others' latency does
@@ -1180,7 +1272,11 @@ def _rate(value: float) -> str:
 
 
 def report(
-    rows: list[Row], extras: dict[str, dict[str, Any]], bench: Bench, fd_limit: int, seconds: float,
+    rows: list[Row],
+    extras: dict[str, dict[str, Any]],
+    bench: Bench,
+    fd_limit: int,
+    seconds: float,
     load_before: tuple[float, float, float],
 ) -> str:
     from bench.report import table
@@ -1189,60 +1285,131 @@ def report(
     body_rows = []
     for r in rows:
         phases = [r.latency] + r.steps + ([r.stall[0]] if r.stall else [])
-        # Steps past saturation may fail delivery on purpose (4008 for clients the server cannot keep up with,
-        # the loader giving up); what must never happen is a silent loss or repeat inside a connection.
-        silent = sum(p.gaps + p.repeats for p in phases)
-        body_rows.append([
-            r.system, f"{r.n:,}", f"{r.memory_kib:.1f}", f"{r.connect_seconds:.1f}",
-            r.latency.ms(0.5), r.latency.ms(0.99), r.latency.ms(2),
-            f"{percentile(r.latency.answered, 0.99) * 1000:.1f}", r.latency.size, f"{r.latency.server_cpu:.0%}",
-            _rate(r.best_rate),
-            "none" if r.latency.delivered and silent == 0 else f"{r.latency.check()}; silent gaps/repeats {silent}",
-        ])
-    out.append(table(
-        ["system", "N", "idle KiB per board", "connect N (s)", "p50 ms", "p99 ms", "max ms", "201 p99 ms",
-         "event bytes", "server CPU", "highest posts/s with p99 < 250 ms", "lost / doubled / extra"],
-        body_rows,
-    ))
+        # Past saturation a server may close boards it cannot keep up with (4008: they resume with since);
+        # what must never happen is a loss, repeat or stray event on a connection that stays open.
+        problems = [f"{p.rate:.0f}/s: {p.check()}" for p in phases if not p.complete]
+        body_rows.append(
+            [
+                r.system,
+                f"{r.n:,}",
+                f"{r.memory_kib:.1f}",
+                f"{r.connect_seconds:.1f}",
+                r.latency.ms(0.5),
+                r.latency.ms(0.99),
+                r.latency.ms(2),
+                f"{percentile(r.latency.answered, 0.99) * 1000:.1f}",
+                r.latency.size,
+                f"{r.latency.server_cpu:.0%}",
+                _rate(r.best_rate),
+                "; ".join(problems) if problems else "none",
+            ]
+        )
+    out.append(
+        table(
+            [
+                "system",
+                "N",
+                "idle KiB per board",
+                "connect N (s)",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+                "201 p99 ms",
+                "event bytes",
+                "server CPU",
+                "highest posts/s with p99 < 250 ms",
+                "lost / doubled / extra",
+            ],
+            body_rows,
+        )
+    )
     out.append(
         "\nLatency columns: POST -> the LAST of the N boards, at 20 posts/s open loop "
         f"({bench.latency_seconds:.0f} s), from the time the loader scheduled the request. '201 p99': when the "
         "poster had its answer. 'server CPU': share of one core during that phase."
     )
-    out.append("\nPOST throughput with no boards (closed loop, 8 in flight): " + ", ".join(
-        f"{name} {e['throughput']:.0f}/s" for name, e in extras.items()) + " (floor: trigger lines answered).")
+    out.append(
+        "\nPOST throughput with no boards (closed loop, 8 in flight): "
+        + ", ".join(f"{name} {e['throughput']:.0f}/s" for name, e in extras.items())
+        + " (floor: trigger lines answered)."
+    )
 
     stall_rows = []
     for r in rows:
         if r.stall:
             phase, stalled = r.stall
-            stall_rows.append([
-                r.system, f"{r.n:,}", r.latency.ms(0.99), phase.ms(0.99), phase.ms(0.5), phase.check(),
-                stalled["received_while_stalled"], stalled["received_after_resume"],
-                stalled["close_code"] if stalled["close_code"] is not None else "still open",
-            ])
+            stall_rows.append(
+                [
+                    r.system,
+                    f"{r.n:,}",
+                    r.latency.ms(0.99),
+                    phase.ms(0.99),
+                    phase.ms(0.5),
+                    phase.check(),
+                    stalled["received_while_stalled"],
+                    stalled["received_after_resume"],
+                    stalled["close_code"] if stalled["close_code"] is not None else "still open",
+                ]
+            )
     if stall_rows:
         out.append(
             "\nOne extra client that stops reading (4 KiB receive buffer, reading paused after its snapshot) "
             f"during {bench.stall_seconds:.0f} s at 20 posts/s; the other N boards' latency:\n"
         )
-        out.append(table(
-            ["system", "N", "others' p99 without (ms)", "others' p99 with (ms)", "others' p50 with (ms)",
-             "others' delivery", "stalled client: messages read", "then read after resuming",
-             "its close code"],
-            stall_rows,
-        ))
+        out.append(
+            table(
+                [
+                    "system",
+                    "N",
+                    "others' p99 without (ms)",
+                    "others' p99 with (ms)",
+                    "others' p50 with (ms)",
+                    "others' delivery",
+                    "stalled client: messages read",
+                    "then read after resuming",
+                    "its close code",
+                ],
+                stall_rows,
+            )
+        )
 
     steps_rows = []
     for r in rows:
         for st in r.steps:
-            steps_rows.append([r.system, f"{r.n:,}", f"{st.rate:.0f}", st.ms(0.5), st.ms(0.99), st.check(),
-                               f"{st.server_cpu:.0%}", f"{st.load_cpu:.0%}", f"{st.other_cpu:.0%}"])
+            steps_rows.append(
+                [
+                    r.system,
+                    f"{r.n:,}",
+                    f"{st.rate:.0f}",
+                    st.ms(0.5),
+                    st.ms(0.99),
+                    st.check(),
+                    f"{st.server_cpu:.0%}",
+                    f"{st.load_cpu:.0%}",
+                    f"{st.other_cpu:.0%}",
+                ]
+            )
     if steps_rows:
-        out.append(f"\nStep search (each step {bench.step_seconds:g} s, open loop; a step passes when p99 < 250 ms "
-                   "and every event reached every board):\n")
-        out.append(table(["system", "N", "posts/s", "p50 ms", "p99 ms", "delivery", "CPU server", "CPU loaders",
-                          "CPU other"], steps_rows))
+        out.append(
+            f"\nStep search (each step {bench.step_seconds:g} s, open loop; a step passes when p99 < 250 ms "
+            "and every event reached every board):\n"
+        )
+        out.append(
+            table(
+                [
+                    "system",
+                    "N",
+                    "posts/s",
+                    "p50 ms",
+                    "p99 ms",
+                    "delivery",
+                    "CPU server",
+                    "CPU loaders",
+                    "CPU other",
+                ],
+                steps_rows,
+            )
+        )
 
     by = {(r.system, r.n): r for r in rows}
     targets = []
@@ -1252,39 +1419,57 @@ def report(
 
     if ("floor", 1000) in by and ("embedded", 1000) in by:
         x = p99("embedded", 1000) / p99("floor", 1000)
-        targets.append(f"- N=1,000 at 20 posts/s, embedded p99 <= 1.5 x floor p99: **{x:.2f}x** "
-                       f"({p99('embedded', 1000) * 1000:.1f} vs {p99('floor', 1000) * 1000:.1f} ms) - "
-                       f"{'met' if x <= 1.5 else 'MISSED'}")
+        p50 = [percentile(by[(system, 1000)].latency.latencies, 0.5) for system in ("embedded", "floor")]
+        targets.append(
+            f"- N=1,000 at 20 posts/s, embedded p99 <= 1.5 x floor p99: **{x:.2f}x** "
+            f"({p99('embedded', 1000) * 1000:.1f} vs {p99('floor', 1000) * 1000:.1f} ms) - "
+            f"{'met' if x <= 1.5 else 'MISSED'} (p50: {p50[0] / p50[1]:.2f}x)"
+        )
     if ("floor", 100) in by:
         floor_rate = by[("floor", 100)].best_rate
         for system in ("embedded", "scaled"):
             if (system, 100) in by and floor_rate:
                 x = by[(system, 100)].best_rate / floor_rate
-                targets.append(f"- N=100, {system}: highest sustainable post rate >= 40% of the floor's saturation "
-                               f"rate: **{x:.1%}** ({by[(system, 100)].best_rate:.0f} vs {floor_rate:.0f}/s) - "
-                               f"{'met' if x >= 0.4 else 'MISSED'}")
+                targets.append(
+                    f"- N=100, {system}: highest sustainable post rate >= 40% of the floor's saturation "
+                    f"rate: **{x:.1%}** ({by[(system, 100)].best_rate:.0f} vs {floor_rate:.0f}/s) - "
+                    f"{'met' if x >= 0.4 else 'MISSED'}"
+                )
     for n in (1000, 100):
         if ("floor", n) in by:
             for system in ("embedded", "scaled"):
                 if (system, n) in by:
                     x = by[(system, n)].memory_kib / by[("floor", n)].memory_kib
-                    targets.append(f"- N={n:,}, {system}: idle memory per board <= 1.5 x floor's: **{x:.2f}x** "
-                                   f"({by[(system, n)].memory_kib:.1f} vs {by[('floor', n)].memory_kib:.1f} KiB) - "
-                                   f"{'met' if x <= 1.5 else 'MISSED'}")
+                    targets.append(
+                        f"- N={n:,}, {system}: idle memory per board <= 1.5 x floor's: **{x:.2f}x** "
+                        f"({by[(system, n)].memory_kib:.1f} vs {by[('floor', n)].memory_kib:.1f} KiB) - "
+                        f"{'met' if x <= 1.5 else 'MISSED'}"
+                    )
     for n in (100, 1000):
         if ("scaled", n) in by:
             r = by[("scaled", n)]
-            phases = [r.latency] + ([r.stall[0]] if r.stall else []) + [st for st in r.steps if st.sustained]
-            everywhere = all(p.delivered for p in phases)
+            phases = [r.latency] + ([r.stall[0]] if r.stall else []) + r.steps
+            everywhere = all(p.complete for p in phases)
+            overloaded = [f"{p.rate:.0f}/s" for p in phases if not p.delivered]
             targets.append(
-                f"- scaled N={n:,}: every event reached every board across both processes "
-                f"(20 posts/s{', stall' if r.stall else ''}{' and every passing step' if r.steps else ''}): "
-                f"**{'yes' if everywhere else 'NO'}**; p50/p99 {r.latency.ms(0.5)}/{r.latency.ms(0.99)} ms "
-                + (f"(embedded {by[('embedded', n)].latency.ms(0.5)}/{by[('embedded', n)].latency.ms(0.99)} ms)"
-                   if ("embedded", n) in by else "")
+                f"- scaled N={n:,}: every event that got 201 reached every board across both processes, once and "
+                f"in order, in every phase: **{'yes' if everywhere else 'NO'}**"
+                + (
+                    f" (the server fell behind at {', '.join(overloaded)}: posts not sent or not answered)"
+                    if overloaded
+                    else ""
+                )
+                + f"; p50/p99 {r.latency.ms(0.5)}/{r.latency.ms(0.99)} ms at 20 posts/s"
+                + (
+                    f" (embedded {by[('embedded', n)].latency.ms(0.5)}/{by[('embedded', n)].latency.ms(0.99)} ms)"
+                    if ("embedded", n) in by
+                    else ""
+                )
             )
     if targets:
-        out.append(f"\nTargets, as ratios to the floor measured in this same run ({time.strftime('%Y-%m-%d')}):\n")
+        out.append(
+            f"\nTargets, as ratios to the floor measured in this same run ({time.strftime('%Y-%m-%d')}):\n"
+        )
         out.append("\n".join(targets))
 
     others = [p.other_cpu for r in rows for p in [r.latency] + r.steps + ([r.stall[0]] if r.stall else [])]
@@ -1334,8 +1519,12 @@ async def run(args: argparse.Namespace) -> str:
             import tempfile
 
             with tempfile.TemporaryDirectory(prefix="pantau-bench-") as folder:
-                env = app_env(f"sqlite:///{folder}/pantau.db", None, redis_prefix(),
-                              PANTAU_BOOTSTRAP_ADMIN="admin:admin-password")
+                env = app_env(
+                    f"sqlite:///{folder}/pantau.db",
+                    None,
+                    redis_prefix(),
+                    PANTAU_BOOTSTRAP_ADMIN="admin:admin-password",
+                )
                 world: list[PantauWorld] = []
 
                 async def start_embedded() -> System:
@@ -1344,7 +1533,8 @@ async def run(args: argparse.Namespace) -> str:
                     return system
 
                 got, extras["embedded"] = await measure_system(
-                    bench, "embedded", start_embedded, embedded_plans, log, 2_560)
+                    bench, "embedded", start_embedded, embedded_plans, log, 2_560
+                )
                 rows += got
         if "scaled" in systems:
             with postgres_database() as url:
@@ -1357,7 +1547,8 @@ async def run(args: argparse.Namespace) -> str:
                     return system
 
                 got, extras["scaled"] = await measure_system(
-                    bench, "scaled", start_scaled, scaled_plans, log, 2_560)
+                    bench, "scaled", start_scaled, scaled_plans, log, 2_560
+                )
                 rows += got
     finally:
         await bench.close()

@@ -295,7 +295,9 @@ class NginxProcess:
             except OSError:
                 if asyncio.get_running_loop().time() > deadline:
                     await self.stop()
-                    raise RuntimeError(f"nginx did not listen on {self.address}:\n{self.error_log()}") from None
+                    raise RuntimeError(
+                        f"nginx did not listen on {self.address}:\n{self.error_log()}"
+                    ) from None
                 await asyncio.sleep(0.05)
                 continue
             writer.close()

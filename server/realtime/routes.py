@@ -37,8 +37,12 @@ async def _opening_messages(
         async with runtime.read_sessionmaker() as session:
             position = await board_position(session, board)
             if await can_replay_from(session, board, since, position):
-                return [message for _, message in await events_after(session, board, since, position)], position
-    position, message = await runtime.hub.shared(board, lambda: _snapshot_message(runtime, kind, board_id, board))
+                return [
+                    message for _, message in await events_after(session, board, since, position)
+                ], position
+    position, message = await runtime.hub.shared(
+        board, lambda: _snapshot_message(runtime, kind, board_id, board)
+    )
     return [message], position
 
 
@@ -67,7 +71,9 @@ async def board_socket(websocket: WebSocket, kind: str, board_id: int, since: in
             pass
 
 
-async def _refusal(websocket: WebSocket, runtime: Runtime, kind: str, board_id: int) -> tuple[int, str] | None:
+async def _refusal(
+    websocket: WebSocket, runtime: Runtime, kind: str, board_id: int
+) -> tuple[int, str] | None:
     """The close code and reason for a caller who may not open this board, or None.
 
     A function of its own so that the session and the user are freed once checked rather than held
@@ -94,7 +100,13 @@ async def _send_from(websocket: WebSocket, runtime: Runtime, board: str, after: 
 
 
 async def _send_opening(
-    websocket: WebSocket, runtime: Runtime, subscriber: Subscriber, kind: str, board_id: int, board: str, since: int | None
+    websocket: WebSocket,
+    runtime: Runtime,
+    subscriber: Subscriber,
+    kind: str,
+    board_id: int,
+    board: str,
+    since: int | None,
 ) -> int:
     """The snapshot or the replay, then whatever reached this process meanwhile; returns the last seq sent.
 
@@ -112,7 +124,13 @@ async def _send_opening(
 
 
 async def _serve(
-    websocket: WebSocket, runtime: Runtime, subscriber: Subscriber, kind: str, board_id: int, board: str, since: int | None
+    websocket: WebSocket,
+    runtime: Runtime,
+    subscriber: Subscriber,
+    kind: str,
+    board_id: int,
+    board: str,
+    since: int | None,
 ) -> None:
     last = await _send_opening(websocket, runtime, subscriber, kind, board_id, board, since)
 
@@ -151,6 +169,10 @@ async def _serve(
     subscriber.on_overflow = None
 
     if subscriber.overflowed.is_set():
-        log.info("board %s: closing a client that fell %d messages behind", board, runtime.settings.board_queue_size)
+        log.info(
+            "board %s: closing a client that fell %d messages behind",
+            board,
+            runtime.settings.board_queue_size,
+        )
         with anyio.move_on_after(2):
             await websocket.close(CLOSE_TOO_SLOW, "too slow: reconnect with since")

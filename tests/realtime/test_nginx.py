@@ -58,15 +58,29 @@ async def test_board_through_nginx_resumes_with_since_and_gets_exactly_what_it_m
         admin = await _token(http, "admin", "admin-password")
         unit = await _created(await http.post("/api/v1/units", json={"name": "Dinas PUPR"}, headers=admin))
         people = {}
-        for username, role, nip in (("kadis", "leader", "197001012000031001"), ("asn", "staff", "199203042018012002")):
-            body = {"username": username, "password": "kata-sandi-1", "name": username, "nip": nip, "role": role,
-                    "unit_id": unit["id"]}
+        for username, role, nip in (
+            ("kadis", "leader", "197001012000031001"),
+            ("asn", "staff", "199203042018012002"),
+        ):
+            body = {
+                "username": username,
+                "password": "kata-sandi-1",
+                "name": username,
+                "nip": nip,
+                "role": role,
+                "unit_id": unit["id"],
+            }
             people[username] = await _created(await http.post("/api/v1/users", json=body, headers=admin))
         project = await _created(
             await http.post(
                 "/api/v1/projects",
-                json={"name": "Jalan Desa", "unit_id": unit["id"], "lead_id": people["asn"]["id"],
-                      "start_date": date.today().isoformat(), "due_date": "2030-06-30"},
+                json={
+                    "name": "Jalan Desa",
+                    "unit_id": unit["id"],
+                    "lead_id": people["asn"]["id"],
+                    "start_date": date.today().isoformat(),
+                    "due_date": "2030-06-30",
+                },
                 headers=admin,
             )
         )
@@ -82,8 +96,13 @@ async def test_board_through_nginx_resumes_with_since_and_gets_exactly_what_it_m
 
         async def post(pct: int) -> int:
             body = {"milestone_id": milestone["id"], "progress_pct": pct, "note": "lewat nginx"}
-            return int((await _created(await http.post(f"/api/v1/projects/{project['id']}/updates", json=body,
-                                                       headers=staff)))["id"])
+            return int(
+                (
+                    await _created(
+                        await http.post(f"/api/v1/projects/{project['id']}/updates", json=body, headers=staff)
+                    )
+                )["id"]
+            )
 
         nginx_board = nginx.address
         async with open_board(nginx_board, "unit", unit["id"], leader) as board:
@@ -98,12 +117,16 @@ async def test_board_through_nginx_resumes_with_since_and_gets_exactly_what_it_m
         missed = [await post(pct) for pct in (20, 30, 40, 50)]
         async with open_board(nginx_board, "unit", unit["id"], leader, since=seen) as board:
             replayed = [await receive(board) for _ in missed]
-            assert [m["type"] for m in replayed] == ["progress.posted"] * len(missed), "a replay, not a snapshot"
+            assert [m["type"] for m in replayed] == ["progress.posted"] * len(missed), (
+                "a replay, not a snapshot"
+            )
             assert [m["seq"] for m in replayed] == list(range(seen + 1, seen + 1 + len(missed)))
             assert [m["data"]["update"]["id"] for m in replayed] == missed
             live = await post(60)
             after = await receive(board)
-            assert after["seq"] == seen + len(missed) + 1 and after["data"]["update"]["id"] == live, "nothing twice"
+            assert after["seq"] == seen + len(missed) + 1 and after["data"]["update"]["id"] == live, (
+                "nothing twice"
+            )
 
     # nginx spread the work over both processes (no sticky sessions), so the events crossed Redis.
     for app in apps:

@@ -20,61 +20,111 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 async def build_unit(
-    session: AsyncSession, *, projects: int, milestones_per_project: int = 10, people: int = 20, tag: str = "a"
+    session: AsyncSession,
+    *,
+    projects: int,
+    milestones_per_project: int = 10,
+    people: int = 20,
+    tag: str = "a",
 ) -> int:
     """A unit with `projects` projects of `milestones_per_project` milestones each (a third of them closed),
     two members per project, one assignee per milestone and one progress update per project, inserted
     with core inserts so that thousands of rows take a moment. Returns the unit's id."""
-    unit_id = (await session.execute(insert(Unit).returning(Unit.id), [{"name": f"Dinas {tag}"}])).scalar_one()
+    unit_id = (
+        await session.execute(insert(Unit).returning(Unit.id), [{"name": f"Dinas {tag}"}])
+    ).scalar_one()
     user_ids = (
-        await session.execute(
-            insert(User).returning(User.id),
-            [
-                {"username": f"{tag}-pegawai-{n}", "name": f"Pegawai {tag} {n}", "nip": f"{tag}{n}".rjust(18, "0"),
-                 "role": Role.staff, "unit_id": unit_id, "is_active": True, "created_at": CREATED}
-                for n in range(people)
-            ],
+        (
+            await session.execute(
+                insert(User).returning(User.id),
+                [
+                    {
+                        "username": f"{tag}-pegawai-{n}",
+                        "name": f"Pegawai {tag} {n}",
+                        "nip": f"{tag}{n}".rjust(18, "0"),
+                        "role": Role.staff,
+                        "unit_id": unit_id,
+                        "is_active": True,
+                        "created_at": CREATED,
+                    }
+                    for n in range(people)
+                ],
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     today = date(2026, 11, 20)
     project_ids = (
-        await session.execute(
-            insert(Project).returning(Project.id),
-            [
-                {"name": f"Proyek {tag} {n}", "unit_id": unit_id, "lead_id": user_ids[n % people],
-                 "start_date": today - timedelta(days=30), "due_date": today + timedelta(days=60),
-                 "created_at": CREATED}
-                for n in range(projects)
-            ],
+        (
+            await session.execute(
+                insert(Project).returning(Project.id),
+                [
+                    {
+                        "name": f"Proyek {tag} {n}",
+                        "unit_id": unit_id,
+                        "lead_id": user_ids[n % people],
+                        "start_date": today - timedelta(days=30),
+                        "due_date": today + timedelta(days=60),
+                        "created_at": CREATED,
+                    }
+                    for n in range(projects)
+                ],
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     await session.execute(
         insert(ProjectMember),
-        [{"project_id": p, "user_id": user_ids[(n + k) % people], "added_at": CREATED}
-         for n, p in enumerate(project_ids) for k in (1, 2)],
+        [
+            {"project_id": p, "user_id": user_ids[(n + k) % people], "added_at": CREATED}
+            for n, p in enumerate(project_ids)
+            for k in (1, 2)
+        ],
     )
     milestones: list[dict[str, Any]] = []
     for project_id in project_ids:
         for k in range(milestones_per_project):
             due = today + timedelta(days=k * 5 - 15)
             closed = k % 3 == 0
-            milestones.append({
-                "project_id": project_id, "title": f"Tahap {k}", "weight": 1 + k % 3, "due_date": due,
-                "original_due_date": due, "due_date_set_at": CREATED, "accrued_late_days": 0,
-                "status": "closed" if closed else "open", "progress_pct": 100 if closed else (k * 10) % 100,
-                "closed_on": due if closed else None, "closed_at": CREATED if closed else None,
-                "quality": 4 if closed else None, "created_at": CREATED,
-            })
-    milestone_ids = (await session.execute(insert(Milestone).returning(Milestone.id), milestones)).scalars().all()
+            milestones.append(
+                {
+                    "project_id": project_id,
+                    "title": f"Tahap {k}",
+                    "weight": 1 + k % 3,
+                    "due_date": due,
+                    "original_due_date": due,
+                    "due_date_set_at": CREATED,
+                    "accrued_late_days": 0,
+                    "status": "closed" if closed else "open",
+                    "progress_pct": 100 if closed else (k * 10) % 100,
+                    "closed_on": due if closed else None,
+                    "closed_at": CREATED if closed else None,
+                    "quality": 4 if closed else None,
+                    "created_at": CREATED,
+                }
+            )
+    milestone_ids = (
+        (await session.execute(insert(Milestone).returning(Milestone.id), milestones)).scalars().all()
+    )
     await session.execute(
         insert(MilestoneAssignee),
         [{"milestone_id": m, "user_id": user_ids[n % people]} for n, m in enumerate(milestone_ids)],
     )
     await session.execute(
         insert(ProgressUpdate),
-        [{"project_id": p, "milestone_id": milestone_ids[n * milestones_per_project + 1],
-          "author_id": user_ids[n % people], "progress_pct": 10, "note": "lanjut", "created_at": CREATED}
-         for n, p in enumerate(project_ids)],
+        [
+            {
+                "project_id": p,
+                "milestone_id": milestone_ids[n * milestones_per_project + 1],
+                "author_id": user_ids[n % people],
+                "progress_pct": 10,
+                "note": "lanjut",
+                "created_at": CREATED,
+            }
+            for n, p in enumerate(project_ids)
+        ],
     )
     return int(unit_id)
 
