@@ -76,7 +76,9 @@ async def board_position(session: AsyncSession, board: str) -> int:
 async def events_after(
     session: AsyncSession, board: str, after: int, upto: int | None = None
 ) -> list[tuple[int, str]]:
-    query = select(BoardEvent.seq, BoardEvent.message).where(BoardEvent.board == board, BoardEvent.seq > after)
+    query = select(BoardEvent.seq, BoardEvent.message).where(
+        BoardEvent.board == board, BoardEvent.seq > after
+    )
     if upto is not None:
         query = query.where(BoardEvent.seq <= upto)
     rows = await session.execute(query.order_by(BoardEvent.seq))
@@ -106,4 +108,3 @@ async def prune_events(session: AsyncSession, *, keep_days: int, keep_events: in
         )
     )
     return int(result.rowcount or 0)
-

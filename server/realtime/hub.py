@@ -3,11 +3,12 @@
 One broker subscription per process delivers every event here. For each board with at least one
 client, a BoardChannel puts events back in sequence order (publishes from concurrent transactions can
 arrive out of order, and Redis can drop messages while it restarts), fills any gap from the event log,
-and hands each event, already serialised, to every client's bounded queue."""
+and hands each event, already serialised, to every client (see Subscriber)."""
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -15,28 +16,115 @@ log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[str, int, int | None], Awaitable[list[tuple[int, str]]]]
 LoadPosition = Callable[[str], Awaitable[int]]
+Send = Callable[[str], Coroutine[Any, Any, None]]
 T = TypeVar("T")
 
 
 class Subscriber:
-    """One connected client: a bounded queue, and a flag raised when it fell too far behind."""
+    """One connected client.
+
+    Live events are written to the client's socket straight from the fan-out loop, with no task or
+    queue per client: that is most of what a board costs the server when a thousand are open. Only while
+    the client's socket is full (a slow phone, a dead wall screen) or its opening messages are still
+    going out do its events wait in a bounded backlog; one that falls further behind is marked
+    `overflowed` and its handler closes it (4008), so it never delays the others."""
 
     def __init__(self, channel: "BoardChannel", maxsize: int) -> None:
         self.channel = channel
-        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(maxsize)
-        self.overflowed = asyncio.Event()
-        # Called once when the client falls too far behind (the socket handler ends its coroutines).
+        self.maxsize = maxsize
+        self.backlog: deque[tuple[int, str]] = deque()
+        self.overflowed = False
+        self.gone = False
+        # Called once when the client falls too far behind (the socket handler stops waiting on it).
         self.on_overflow: Callable[[], object] | None = None
+        self._send: Send | None = None  # set once live: until then every event waits in the backlog
+        self._writer: asyncio.Task[None] | None = None  # finishing a send the full socket held up
+
+    async def go_live(self, send: Send, last: int) -> None:
+        """Send what this client missed while its opening messages went out (its opening ended at seq
+        `last`), then let the fan-out write to `send` directly. Call once the channel is ready."""
+        # A snapshot shared with boards that opened earlier can be older than what the channel has
+        # already handed out; those events never reached this backlog, so they come from the log.
+        last = await self._send_logged(send, last, self.channel.position or 0)
+        while self.backlog and not self.overflowed:
+            seq, message = self.backlog.popleft()
+            if seq <= last:
+                continue
+            last = await self._send_logged(send, last, seq - 1)
+            await send(message)
+            last = seq
+        self._send = send  # no await since the backlog was seen empty, so nothing can slip in between
+
+    async def _send_logged(self, send: Send, after: int, upto: int) -> int:
+        """Send the logged events after `after` up to `upto`; returns the last seq sent."""
+        if upto > after:
+            for seq, message in await self.channel.hub.load_events(self.channel.board, after, upto):
+                await send(message)
+                after = seq
+        return after
 
     def offer(self, seq: int, message: str) -> None:
-        if self.overflowed.is_set():
+        if self.overflowed or self.gone:
             return
+        if self._send is None or self._writer is not None:
+            if len(self.backlog) >= self.maxsize:
+                self.overflowed = True
+                self.backlog.clear()
+                if self.on_overflow is not None:
+                    self.on_overflow()
+            else:
+                self.backlog.append((seq, message))
+            return
+        # Run the send by hand: with room in the socket it completes without ever suspending (the
+        # common case), so no task is created. Only a send that must wait gets a task to finish it.
+        sending = self._send(message)
         try:
-            self.queue.put_nowait((seq, message))
-        except asyncio.QueueFull:
-            self.overflowed.set()
-            if self.on_overflow is not None:
-                self.on_overflow()
+            waiting_for = sending.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the client went away; its handler sees the disconnect and unsubscribes
+            self.gone = True
+            return
+        self._writer = asyncio.get_running_loop().create_task(self._finish(sending, waiting_for))
+
+    async def _finish(self, sending: Coroutine[Any, Any, None], waiting_for: Any) -> None:
+        try:
+            await _Resume(sending, waiting_for)
+            while self.backlog:
+                await self._send(self.backlog.popleft()[1])  # type: ignore[misc]
+        except Exception:
+            self.gone = True
+        finally:
+            self._writer = None
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+
+
+class _Resume:
+    """Awaiting this finishes a coroutine that was stepped by hand and stopped at `waiting_for` (what
+    its first step yielded), exactly as if a task had run it from the start."""
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
+        self.coroutine = coroutine
+        self.waiting_for = waiting_for
+
+    def __await__(self) -> Generator[Any, None, None]:
+        waiting_for = self.waiting_for
+        while True:
+            try:
+                yield waiting_for
+            except BaseException as error:  # cancelled while waiting: the coroutine gets to clean up
+                try:
+                    waiting_for = self.coroutine.throw(error)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting_for = self.coroutine.send(None)
+                except StopIteration:
+                    return
 
 
 class BoardChannel:
@@ -155,6 +243,7 @@ class Hub:
             yield subscriber
         finally:
             channel.subscribers.discard(subscriber)
+            subscriber.close()
             if not channel.subscribers and self.channels.get(board) is channel:
                 del self.channels[board]
                 channel.close()

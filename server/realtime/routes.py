@@ -91,35 +91,16 @@ async def _refusal(
     return None
 
 
-async def _send_from(websocket: WebSocket, runtime: Runtime, board: str, after: int, upto: int | None) -> int:
-    """Send the logged events after `after` (up to `upto`); returns the last seq sent."""
-    for seq, message in await runtime.hub.load_events(board, after, upto):
-        await websocket.send_text(message)
-        after = seq
-    return after
-
-
 async def _send_opening(
-    websocket: WebSocket,
-    runtime: Runtime,
-    subscriber: Subscriber,
-    kind: str,
-    board_id: int,
-    board: str,
-    since: int | None,
+    websocket: WebSocket, runtime: Runtime, kind: str, board_id: int, board: str, since: int | None
 ) -> int:
-    """The snapshot or the replay, then whatever reached this process meanwhile; returns the last seq sent.
+    """The snapshot or the replay; returns the last seq sent.
 
     A function of its own so that the snapshot text (hundreds of kilobytes on a large unit board) is
     freed once sent rather than held for as long as the connection lives."""
     opening, last = await _opening_messages(runtime, kind, board_id, board, since)
     for message in opening:
         await websocket.send_text(message)
-    await subscriber.channel.ready.wait()
-    # Events that reached this process while the snapshot was being read are already in the queue or the log.
-    channel_position = subscriber.channel.position or 0
-    if channel_position > last:
-        last = await _send_from(websocket, runtime, board, last, channel_position)
     return last
 
 
@@ -132,47 +113,22 @@ async def _serve(
     board: str,
     since: int | None,
 ) -> None:
-    last = await _send_opening(websocket, runtime, subscriber, kind, board_id, board, since)
+    last = await _send_opening(websocket, runtime, kind, board_id, board, since)
+    await subscriber.channel.ready.wait()
+    # Events that reached this process while the opening was read and sent wait in the backlog.
+    await subscriber.go_live(websocket.send_text, last)
 
-    # Two coroutines, receive and send; when either ends both end. A client that falls too far behind
-    # ends them too: the hub cancels the group from `Subscriber.offer` (no third task to watch for it).
-    async with anyio.create_task_group() as group:
-
-        async def pump() -> None:
-            nonlocal last
-            try:
-                while True:
-                    seq, message = await subscriber.queue.get()
-                    if seq <= last:
-                        continue
-                    if seq > last + 1:
-                        last = await _send_from(websocket, runtime, board, last, seq - 1)
-                    await websocket.send_text(message)
-                    last = seq
-            finally:
-                group.cancel_scope.cancel()
-
-        async def drain_incoming() -> None:
-            try:
-                while True:
-                    received = await websocket.receive()
-                    if received["type"] == "websocket.disconnect":
-                        return
-            finally:
-                group.cancel_scope.cancel()
-
-        subscriber.on_overflow = group.cancel_scope.cancel
-        if subscriber.overflowed.is_set():
-            group.cancel_scope.cancel()
-        group.start_soon(pump)
-        group.start_soon(drain_incoming)
+    # From here the hub writes this board's events to the socket; the handler only waits for the
+    # client to leave, or for the hub to say it fell too far behind.
+    with anyio.CancelScope() as waiting:
+        subscriber.on_overflow = waiting.cancel
+        if subscriber.overflowed:
+            waiting.cancel()
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
     subscriber.on_overflow = None
 
-    if subscriber.overflowed.is_set():
-        log.info(
-            "board %s: closing a client that fell %d messages behind",
-            board,
-            runtime.settings.board_queue_size,
-        )
+    if subscriber.overflowed:
+        log.info("board %s: closing a client that fell %d messages behind", board, subscriber.maxsize)
         with anyio.move_on_after(2):
             await websocket.close(CLOSE_TOO_SLOW, "too slow: reconnect with since")

@@ -109,21 +109,6 @@ async def test_unit_board_covers_sub_units_and_sibling_does_not_see_it(client, w
         assert created["type"] == "project.created" and created["seq"] == snapshot["seq"] + 1
 
 
-async def test_client_that_falls_behind_is_closed_with_4008(world, setup, live_server, runtime):
-    runtime.hub.queue_size = 3
-    try:
-        async with open_board(live_server, "project", setup.project.id, world.auth(world.member)) as ws:
-            position = (await receive(ws))["seq"]
-            board = f"project:{setup.project.id}"
-            await asyncio.wait_for(runtime.hub.channels[board].ready.wait(), 5)
-            # A burst delivered in one go, before the sender gets a turn, overflows the small queue.
-            for seq in range(position + 1, position + 20):
-                runtime.hub.deliver(board, seq, f'{{"seq":{seq},"type":"test"}}')
-            assert await close_code(ws) == 4008
-    finally:
-        runtime.hub.queue_size = 512
-
-
 async def test_client_that_stops_reading_is_dropped_with_4008_and_others_get_everything(world, setup, live_server, runtime):
     """Real TCP back-pressure: the stalled client's socket fills, its bounded queue overflows, and it is
     closed with 4008, while a client that reads receives every event in order."""
@@ -166,7 +151,7 @@ async def test_client_that_stops_reading_is_dropped_with_4008_and_others_get_eve
                     await asyncio.wait_for(arrived.wait(), 10)
             await asyncio.wait_for(reading, 30)
             assert received == list(range(position + 1, position + 101))
-            assert [s.overflowed.is_set() for s in subscribers].count(True) == 1, "only the stalled client"
+            assert [s.overflowed for s in subscribers].count(True) == 1, "only the stalled client"
             assert await close_code(stalled) == 4008
     finally:
         runtime.hub.queue_size = 512

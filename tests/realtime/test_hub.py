@@ -1,8 +1,11 @@
-"""The per-process fan-out puts events in order, drops duplicates and fills gaps from the log."""
+"""The per-process fan-out puts events in order, drops duplicates, fills gaps from the log, writes to
+clients directly while their sockets take it, and never lets a slow client hold up the others."""
 
-import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from server.realtime.hub import Hub
+from server.realtime.hub import Hub, Subscriber
+from tests.realtime.sockets import RecordingSocket
 
 
 class Log:
@@ -30,76 +33,133 @@ def make_hub(log: Log, gap_wait: float = 0.01, queue_size: int = 100) -> Hub:
     return Hub(load_events=log.load_events, load_position=log.load_position, queue_size=queue_size, gap_wait=gap_wait)
 
 
-async def drain(queue: asyncio.Queue, count: int) -> list[int]:
-    return [(await asyncio.wait_for(queue.get(), 5))[0] for _ in range(count)]
+async def seqs(socket: RecordingSocket, count: int) -> list[int]:
+    return [int(message.split()[1]) for message in await socket.received(count)]
+
+
+@asynccontextmanager
+async def live(hub: Hub, board: str, last: int) -> AsyncIterator[tuple[Subscriber, RecordingSocket]]:
+    """A client of `board` whose opening messages ended at seq `last`."""
+    socket = RecordingSocket()
+    async with hub.subscribe(board) as subscriber:
+        await subscriber.channel.ready.wait()
+        await subscriber.go_live(socket.send, last)
+        yield subscriber, socket
 
 
 async def test_out_of_order_publishes_reach_clients_in_order():
     log = Log(position=5)
     hub = make_hub(log, gap_wait=5)
-    async with hub.subscribe("unit:1") as subscriber:
-        await subscriber.channel.ready.wait()
+    async with live(hub, "unit:1", 5) as (_, socket):
         for seq in (7, 6, 8):
             hub.deliver("unit:1", seq, log.commit(seq))
-        assert await drain(subscriber.queue, 3) == [6, 7, 8]
+        assert await seqs(socket, 3) == [6, 7, 8]
         assert log.reads == 0
 
 
 async def test_duplicates_are_dropped():
     log = Log(position=0)
     hub = make_hub(log)
-    async with hub.subscribe("unit:1") as subscriber:
-        await subscriber.channel.ready.wait()
+    async with live(hub, "unit:1", 0) as (_, socket):
         message = log.commit(1)
         hub.deliver("unit:1", 1, message)
         hub.deliver("unit:1", 1, message)
         hub.deliver("unit:1", 2, log.commit(2))
-        assert await drain(subscriber.queue, 2) == [1, 2]
-        assert subscriber.queue.empty()
+        assert await seqs(socket, 2) == [1, 2]
+        assert len(socket.messages) == 2
 
 
 async def test_a_lost_event_is_read_from_the_log():
     log = Log(position=0)
     hub = make_hub(log)
-    async with hub.subscribe("unit:1") as subscriber:
-        await subscriber.channel.ready.wait()
+    async with live(hub, "unit:1", 0) as (_, socket):
         log.commit(1)  # committed, but its publish never arrives
         hub.deliver("unit:1", 2, log.commit(2))
-        assert await drain(subscriber.queue, 2) == [1, 2]
+        assert await seqs(socket, 2) == [1, 2]
 
 
 async def test_catch_up_after_broker_reconnect_delivers_what_was_missed():
     log = Log(position=0)
     hub = make_hub(log)
-    async with hub.subscribe("project:3") as subscriber:
-        await subscriber.channel.ready.wait()
+    async with live(hub, "project:3", 0) as (_, socket):
         log.commit(1)
         log.commit(2)
         await hub.catch_up_all()
-        assert await drain(subscriber.queue, 2) == [1, 2]
+        assert await seqs(socket, 2) == [1, 2]
 
 
 async def test_events_before_the_channel_knows_its_position_are_not_lost():
     log = Log(position=3)
     hub = make_hub(log)
+    socket = RecordingSocket()
     async with hub.subscribe("unit:1") as subscriber:
         hub.deliver("unit:1", 3, "old")  # at or before the position the channel will read: dropped
         hub.deliver("unit:1", 4, "event 4")  # published before the channel has read its position (3)
         await subscriber.channel.ready.wait()
-        assert await drain(subscriber.queue, 1) == [4]
+        await subscriber.go_live(socket.send, 3)
+        assert await seqs(socket, 1) == [4]
 
 
-async def test_full_queue_marks_subscriber_overflowed_and_spares_others():
+async def test_events_wait_in_order_while_a_socket_is_full_and_flow_again_after():
+    log = Log(position=0)
+    hub = make_hub(log)
+    async with live(hub, "unit:1", 0) as (subscriber, socket):
+        hub.deliver("unit:1", 1, log.commit(1))
+        assert socket.messages == ["event 1"], "written straight from the fan-out, no task in between"
+        socket.fill()
+        for seq in (2, 3, 4):
+            hub.deliver("unit:1", seq, log.commit(seq))
+        assert len(subscriber.backlog) == 2, "one send waits on the socket, the rest wait behind it"
+        socket.drain()
+        assert await seqs(socket, 4) == [1, 2, 3, 4]
+        hub.deliver("unit:1", 5, log.commit(5))
+        assert socket.messages[-1] == "event 5" and not subscriber.backlog
+
+
+async def test_a_client_too_far_behind_is_marked_overflowed_and_spares_others():
     log = Log(position=0)
     hub = make_hub(log, queue_size=2)
-    async with hub.subscribe("unit:1") as slow, hub.subscribe("unit:1") as fast:
-        await slow.channel.ready.wait()
+    async with live(hub, "unit:1", 0) as (slow, slow_socket), live(hub, "unit:1", 0) as (fast, fast_socket):
+        told: list[bool] = []
+        slow.on_overflow = lambda: told.append(True)
+        slow_socket.fill()
+        for seq in (1, 2, 3):  # one held up by the full socket, two in the backlog
+            hub.deliver("unit:1", seq, log.commit(seq))
+        assert not slow.overflowed
+        hub.deliver("unit:1", 4, log.commit(4))
+        assert slow.overflowed and told == [True] and not fast.overflowed
+        hub.deliver("unit:1", 5, log.commit(5))
+        assert told == [True], "told once"
+        assert await seqs(fast_socket, 5) == [1, 2, 3, 4, 5]
+
+
+async def test_a_vanished_client_does_not_stop_the_others():
+    log = Log(position=0)
+    hub = make_hub(log)
+    async with live(hub, "unit:1", 0) as (gone, gone_socket), live(hub, "unit:1", 0) as (_, socket):
+        gone_socket.break_()
         for seq in (1, 2):
             hub.deliver("unit:1", seq, log.commit(seq))
-        assert await drain(fast.queue, 2) == [1, 2]
-        hub.deliver("unit:1", 3, log.commit(3))
-        assert slow.overflowed.is_set() and not fast.overflowed.is_set()
-        assert await drain(fast.queue, 1) == [3]
+        assert gone.gone and gone_socket.messages == []
+        assert await seqs(socket, 2) == [1, 2]
+
+
+async def test_going_live_sends_what_arrived_during_the_opening_and_fills_gaps_from_the_log():
+    log = Log(position=2)
+    hub = make_hub(log, gap_wait=5)
+    socket = RecordingSocket()
+    async with hub.subscribe("unit:1") as subscriber:
+        await subscriber.channel.ready.wait()
+        # While the snapshot (at position 1, shared with a board that opened earlier) is sent, 3 and 4
+        # arrive; 2 was handed out before this client subscribed.
+        log.commit(2)
+        for seq in (3, 4):
+            hub.deliver("unit:1", seq, log.commit(seq))
+        assert socket.messages == [], "nothing is written before the opening messages"
+        await subscriber.go_live(socket.send, 1)
+        assert await seqs(socket, 3) == [2, 3, 4]
+        hub.deliver("unit:1", 5, log.commit(5))
+        assert await seqs(socket, 4) == [2, 3, 4, 5]
 
 
 async def test_channel_is_forgotten_when_its_last_client_leaves():

@@ -2,12 +2,14 @@
 what was published while it was away is caught up from the event log."""
 
 import asyncio
+import json
 
 import pytest
 
 from server.config import Settings
 from server.realtime.events import record_event
 from server.runtime import Runtime
+from tests.realtime.sockets import RecordingSocket
 from tests.services import RedisProcess, free_port, redis_prefix
 
 
@@ -29,9 +31,8 @@ async def _publish(runtime: Runtime, board: str, n: int) -> None:
         await record_event(session, boards=[board], type="test.event", data={"n": n})
 
 
-async def _next(subscriber) -> int:
-    seq, _ = await asyncio.wait_for(subscriber.queue.get(), 15)
-    return seq
+async def _received(socket: RecordingSocket, count: int) -> list[int]:
+    return [json.loads(message)["seq"] for message in await socket.received(count, timeout=15)]
 
 
 async def test_subscription_survives_a_redis_restart(settings, runtime, redis_server):
@@ -41,20 +42,22 @@ async def test_subscription_survives_a_redis_restart(settings, runtime, redis_se
     board = "unit:424242"
     try:
         await asyncio.wait_for(listener.broker.subscribed.wait(), 10)
+        socket = RecordingSocket()
         async with listener.hub.subscribe(board) as subscriber:
             await subscriber.channel.ready.wait()
+            await subscriber.go_live(socket.send, 0)
             await _publish(publisher, board, 1)
-            assert await _next(subscriber) == 1
+            assert await _received(socket, 1) == [1]
 
             await redis_server.stop()
             await _publish(publisher, board, 2)  # committed; its publish fails while Redis is down
             await redis_server.start()
 
             # Nothing new is published: the restored subscription itself catches up from the log.
-            assert await _next(subscriber) == 2
+            assert await _received(socket, 2) == [1, 2]
             await asyncio.wait_for(listener.broker.subscribed.wait(), 15)
             await _publish(publisher, board, 3)
-            assert await _next(subscriber) == 3
+            assert await _received(socket, 3) == [1, 2, 3]
     finally:
         await publisher.stop()
         await listener.stop()
