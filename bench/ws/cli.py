@@ -1,0 +1,103 @@
+"""`python -m bench ws`: the command line, and the run that measures floor, embedded and scaled in turn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import time
+from typing import Any
+
+from bench.ws.machine import LOAD_CORES, pin, raise_fd_limit, use_uvloop
+from bench.ws.measure import Bench, Plan, Row, measure_system
+from bench.ws.notes import NOTES
+from bench.ws.results import report
+from bench.ws.servers import PantauWorld, System, start_floor, start_pantau
+
+
+async def run(args: argparse.Namespace) -> str:
+    from tests.services import REDIS_URL, app_env, postgres_database, redis_prefix
+
+    fd_limit = raise_fd_limit()
+    pin(os.getpid(), LOAD_CORES)
+    # Ctrl-C or a `timeout` wrapper: cancel, so that every server and loader process is stopped on the way out.
+    task = asyncio.current_task()
+    assert task is not None
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
+    quick = args.quick
+    floor_plans = [Plan(100), Plan(1000, steps=not quick)]
+    embedded_plans = [Plan(100, stall=True), Plan(1000, steps=not quick, stall=not quick)]
+    scaled_plans = [Plan(100)] + ([] if quick else [Plan(1000, stall=True)])
+    load_before = os.getloadavg()
+    started = time.monotonic()
+    bench = Bench(args.quick)
+    rows: list[Row] = []
+    extras: dict[str, dict[str, Any]] = {}
+
+    def log(line: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {line}", flush=True)
+
+    try:
+        systems = [s.strip() for s in args.systems.split(",")]
+        if "floor" in systems:
+            got, extras["floor"] = await measure_system(bench, "floor", start_floor, floor_plans, log, 20_480)
+            rows += got
+        if "embedded" in systems:
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="pantau-bench-") as folder:
+                env = app_env(
+                    f"sqlite:///{folder}/pantau.db",
+                    None,
+                    redis_prefix(),
+                    PANTAU_BOOTSTRAP_ADMIN="admin:admin-password",
+                )
+                world: list[PantauWorld] = []
+
+                async def start_embedded() -> System:
+                    system, made = await start_pantau("embedded", env, 1, world[0] if world else None)
+                    world[:] = [made]
+                    return system
+
+                got, extras["embedded"] = await measure_system(
+                    bench, "embedded", start_embedded, embedded_plans, log, 2_560
+                )
+                rows += got
+        if "scaled" in systems:
+            with postgres_database() as url:
+                env = app_env(url, REDIS_URL, redis_prefix(), PANTAU_BOOTSTRAP_ADMIN="admin:admin-password")
+                world = []
+
+                async def start_scaled() -> System:
+                    system, made = await start_pantau("scaled", env, 2, world[0] if world else None)
+                    world[:] = [made]
+                    return system
+
+                got, extras["scaled"] = await measure_system(
+                    bench, "scaled", start_scaled, scaled_plans, log, 2_560
+                )
+                rows += got
+    finally:
+        await bench.close()
+    return report(rows, extras, bench, fd_limit, time.monotonic() - started, load_before)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench ws")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="shorter phases, coarser steps, no step search at N=1,000, scaled at N=100 only (about 2 minutes)",
+    )
+    parser.add_argument("--systems", default="floor,embedded,scaled", help=argparse.SUPPRESS)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    args = parser.parse_args(argv)
+    use_uvloop()
+    body = asyncio.run(run(args))
+    print(body)
+    if not args.no_write and args.systems == "floor,embedded,scaled":
+        from bench.report import write_section
+
+        write_section("ws", "## Live boards: Pantau against a raw websockets floor\n\n" + body + "\n" + NOTES)
