@@ -29,7 +29,6 @@ from server.performance import pages as performance_pages
 from server.performance import routes as performance_routes
 from server.projects import pages as project_pages
 from server.projects import routes as project_routes
-from server.realtime import routes as realtime_routes
 from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -111,7 +110,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(project_routes.router)
     app.include_router(feedback_routes.router)
     app.include_router(performance_routes.router)
-    app.include_router(realtime_routes.router)
     app.include_router(feedback_pages.router)
     app.include_router(performance_pages.router)
     app.include_router(account_pages.router)

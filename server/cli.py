@@ -10,13 +10,13 @@ import uvicorn
 
 from server.config import get_settings
 
-# Boards: protocol-level pings every 20 s (API: at least every 30 s). Per-message compression is off:
-# board messages are small, and each compressed connection would hold its own zlib buffers.
+# Board sockets are served by server.realtime.socket (no ASGI stack per connection), with protocol-level
+# pings every 20 s (API: at least every 30 s). They never negotiate per-message compression: board
+# messages are small, and each compressed connection would hold its own zlib buffers.
 UVICORN_WEBSOCKET_OPTIONS = {
-    "ws": "websockets-sansio",
+    "ws": "server.realtime.socket:BoardConnection",
     "ws_ping_interval": 20.0,
     "ws_ping_timeout": 20.0,
-    "ws_per_message_deflate": False,
 }
 
 

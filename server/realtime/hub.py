@@ -3,128 +3,97 @@
 One broker subscription per process delivers every event here. For each board with at least one
 client, a BoardChannel puts events back in sequence order (publishes from concurrent transactions can
 arrive out of order, and Redis can drop messages while it restarts), fills any gap from the event log,
-and hands each event, already serialised, to every client (see Subscriber)."""
+and hands each event's frame, built once, to every client (see Subscriber)."""
 
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
-from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+from websockets.frames import Frame, Opcode
 
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[str, int, int | None], Awaitable[list[tuple[int, str]]]]
 LoadPosition = Callable[[str], Awaitable[int]]
-Send = Callable[[str], Coroutine[Any, Any, None]]
 T = TypeVar("T")
+
+
+class ClientSocket(Protocol):
+    """What the hub needs of a client's connection (server/realtime/socket.py's BoardConnection)."""
+
+    @property
+    def full(self) -> bool:
+        """True while the socket's send buffer is over its limit (a slow phone, a dead wall screen)."""
+
+    def write(self, frame: bytes) -> None: ...
+
+    async def send(self, frame: bytes) -> None:
+        """Write, then wait until the socket has room again."""
+
+    def close_too_slow(self) -> None: ...
 
 
 class Subscriber:
     """One connected client.
 
-    Live events are written to the client's socket straight from the fan-out loop, with no task or
-    queue per client: that is most of what a board costs the server when a thousand are open. Only while
-    the client's socket is full (a slow phone, a dead wall screen) or its opening messages are still
-    going out do its events wait in a bounded backlog; one that falls further behind is marked
-    `overflowed` and its handler closes it (4008), so it never delays the others."""
+    Each event's WebSocket frame is built once per board (BoardChannel) and written to every client's
+    socket straight from the fan-out loop, with no task or queue per client. Only while a client's
+    socket is full, or its opening messages are still going out, do its events wait in a bounded
+    backlog; a client that falls further behind is closed (4008) and never delays the others."""
 
-    def __init__(self, channel: "BoardChannel", maxsize: int) -> None:
+    def __init__(self, channel: "BoardChannel", maxsize: int, socket: ClientSocket) -> None:
         self.channel = channel
         self.maxsize = maxsize
-        self.backlog: deque[tuple[int, str]] = deque()
+        self.socket = socket
+        self.backlog: deque[tuple[int, bytes]] = deque()
+        self.live = False  # until go_live, every event waits in the backlog
         self.overflowed = False
-        self.gone = False
-        # Called once when the client falls too far behind (the socket handler stops waiting on it).
-        self.on_overflow: Callable[[], object] | None = None
-        self._send: Send | None = None  # set once live: until then every event waits in the backlog
-        self._writer: asyncio.Task[None] | None = None  # finishing a send the full socket held up
 
-    async def go_live(self, send: Send, last: int) -> None:
-        """Send what this client missed while its opening messages went out (its opening ended at seq
-        `last`), then let the fan-out write to `send` directly. Call once the channel is ready."""
+    def offer(self, seq: int, frame: bytes) -> None:
+        if self.overflowed:
+            return
+        if self.live and not self.backlog and not self.socket.full:
+            self.socket.write(frame)
+        elif len(self.backlog) < self.maxsize:
+            self.backlog.append((seq, frame))
+        else:
+            self.overflowed = True
+            self.backlog.clear()
+            self.socket.close_too_slow()
+
+    def socket_has_room(self) -> None:
+        while self.live and self.backlog and not self.socket.full:
+            self.socket.write(self.backlog.popleft()[1])
+
+    async def go_live(self, last: int) -> None:
+        """Send what this client missed while its opening messages went out (they ended at seq `last`),
+        then let the fan-out write to its socket directly. Call once the channel is ready."""
         # A snapshot shared with boards that opened earlier can be older than what the channel has
         # already handed out; those events never reached this backlog, so they come from the log.
-        last = await self._send_logged(send, last, self.channel.position or 0)
+        last = await self._send_logged(last, self.channel.position or 0)
         while self.backlog and not self.overflowed:
-            seq, message = self.backlog.popleft()
+            seq, frame = self.backlog.popleft()
             if seq <= last:
                 continue
-            last = await self._send_logged(send, last, seq - 1)
-            await send(message)
+            last = await self._send_logged(last, seq - 1)
+            await self.socket.send(frame)
             last = seq
-        self._send = send  # no await since the backlog was seen empty, so nothing can slip in between
+        self.live = True  # no await since the backlog was seen empty, so nothing can slip in between
 
-    async def _send_logged(self, send: Send, after: int, upto: int) -> int:
+    async def _send_logged(self, after: int, upto: int) -> int:
         """Send the logged events after `after` up to `upto`; returns the last seq sent."""
         if upto > after:
             for seq, message in await self.channel.hub.load_events(self.channel.board, after, upto):
-                await send(message)
+                await self.socket.send(text_frame(message))
                 after = seq
         return after
 
-    def offer(self, seq: int, message: str) -> None:
-        if self.overflowed or self.gone:
-            return
-        if self._send is None or self._writer is not None:
-            if len(self.backlog) >= self.maxsize:
-                self.overflowed = True
-                self.backlog.clear()
-                if self.on_overflow is not None:
-                    self.on_overflow()
-            else:
-                self.backlog.append((seq, message))
-            return
-        # Run the send by hand: with room in the socket it completes without ever suspending (the
-        # common case), so no task is created. Only a send that must wait gets a task to finish it.
-        sending = self._send(message)
-        try:
-            waiting_for = sending.send(None)
-        except StopIteration:
-            return
-        except Exception:  # the client went away; its handler sees the disconnect and unsubscribes
-            self.gone = True
-            return
-        self._writer = asyncio.get_running_loop().create_task(self._finish(sending, waiting_for))
 
-    async def _finish(self, sending: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-        try:
-            await _Resume(sending, waiting_for)
-            while self.backlog:
-                await self._send(self.backlog.popleft()[1])  # type: ignore[misc]
-        except Exception:
-            self.gone = True
-        finally:
-            self._writer = None
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-
-
-class _Resume:
-    """Awaiting this finishes a coroutine that was stepped by hand and stopped at `waiting_for` (what
-    its first step yielded), exactly as if a task had run it from the start."""
-
-    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-        self.coroutine = coroutine
-        self.waiting_for = waiting_for
-
-    def __await__(self) -> Generator[Any, None, None]:
-        waiting_for = self.waiting_for
-        while True:
-            try:
-                yield waiting_for
-            except BaseException as error:  # cancelled while waiting: the coroutine gets to clean up
-                try:
-                    waiting_for = self.coroutine.throw(error)
-                except StopIteration:
-                    return
-            else:
-                try:
-                    waiting_for = self.coroutine.send(None)
-                except StopIteration:
-                    return
+def text_frame(message: str) -> bytes:
+    """A server's WebSocket text frame (servers do not mask), the same bytes for every client."""
+    return Frame(Opcode.TEXT, message.encode()).serialize(mask=False)
 
 
 class BoardChannel:
@@ -162,9 +131,9 @@ class BoardChannel:
             del self.pending[seq]
         while (self.position + 1) in self.pending:
             self.position += 1
-            message = self.pending.pop(self.position)
+            frame = text_frame(self.pending.pop(self.position))
             for subscriber in self.subscribers:
-                subscriber.offer(self.position, message)
+                subscriber.offer(self.position, frame)
         if self.pending and (self._gap_task is None or self._gap_task.done()):
             self._gap_task = asyncio.get_running_loop().create_task(self._fill_gap())
 
@@ -232,21 +201,20 @@ class Hub:
         for channel in list(self.channels.values()):
             await channel.catch_up()
 
-    @asynccontextmanager
-    async def subscribe(self, board: str) -> AsyncIterator[Subscriber]:
+    def subscribe(self, board: str, socket: ClientSocket) -> Subscriber:
         channel = self.channels.get(board)
         if channel is None:
             channel = self.channels[board] = BoardChannel(self, board)
-        subscriber = Subscriber(channel, self.queue_size)
+        subscriber = Subscriber(channel, self.queue_size, socket)
         channel.subscribers.add(subscriber)
-        try:
-            yield subscriber
-        finally:
-            channel.subscribers.discard(subscriber)
-            subscriber.close()
-            if not channel.subscribers and self.channels.get(board) is channel:
-                del self.channels[board]
-                channel.close()
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        channel = subscriber.channel
+        channel.subscribers.discard(subscriber)
+        if not channel.subscribers and self.channels.get(channel.board) is channel:
+            del self.channels[channel.board]
+            channel.close()
 
     def connection_count(self) -> int:
         return sum(len(channel.subscribers) for channel in self.channels.values())

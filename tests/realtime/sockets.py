@@ -1,34 +1,49 @@
-"""A stand-in for a client's socket in hub tests."""
+"""A stand-in for a client's socket in hub tests (what server/realtime/socket.py's BoardConnection
+offers the hub)."""
 
 import asyncio
 
 
+def frame_text(frame: bytes) -> str:
+    """The text of an unmasked WebSocket frame, as the server writes them."""
+    length = frame[1] & 0x7F
+    start = 2 if length < 126 else 4 if length == 126 else 10
+    return frame[start:].decode()
+
+
 class RecordingSocket:
-    """Records every message sent to it. `fill()` makes sends wait, as a client's full socket does,
-    until `drain()`; `break_()` makes them fail, as a vanished client's do."""
+    """Records the text of every frame written to it. `fill()` makes it report a full send buffer,
+    as a slow client's socket does, until `drain()`."""
 
     def __init__(self) -> None:
         self.messages: list[str] = []
-        self._room = asyncio.Event()
-        self._room.set()
+        self.full = False
+        self.closed_too_slow = False
+        self.subscriber = None  # set by the test, so that `drain()` can tell it, as the real socket does
         self._arrived = asyncio.Event()
-        self._broken = False
+        self._room = asyncio.Event()
 
-    async def send(self, message: str) -> None:
-        if self._broken:
-            raise OSError("client went away")
-        await self._room.wait()
-        self.messages.append(message)
+    def write(self, frame: bytes) -> None:
+        self.messages.append(frame_text(frame))
         self._arrived.set()
 
+    async def send(self, frame: bytes) -> None:
+        self.write(frame)
+        while self.full:
+            self._room.clear()
+            await self._room.wait()
+
+    def close_too_slow(self) -> None:
+        self.closed_too_slow = True
+
     def fill(self) -> None:
-        self._room.clear()
+        self.full = True
 
     def drain(self) -> None:
+        self.full = False
         self._room.set()
-
-    def break_(self) -> None:
-        self._broken = True
+        if self.subscriber is not None:
+            self.subscriber.socket_has_room()
 
     async def received(self, count: int, timeout: float = 5) -> list[str]:
         """The first `count` messages, once they have arrived."""

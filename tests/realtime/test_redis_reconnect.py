@@ -43,21 +43,21 @@ async def test_subscription_survives_a_redis_restart(settings, runtime, redis_se
     try:
         await asyncio.wait_for(listener.broker.subscribed.wait(), 10)
         socket = RecordingSocket()
-        async with listener.hub.subscribe(board) as subscriber:
-            await subscriber.channel.ready.wait()
-            await subscriber.go_live(socket.send, 0)
-            await _publish(publisher, board, 1)
-            assert await _received(socket, 1) == [1]
+        subscriber = listener.hub.subscribe(board, socket)
+        await subscriber.channel.ready.wait()
+        await subscriber.go_live(0)
+        await _publish(publisher, board, 1)
+        assert await _received(socket, 1) == [1]
 
-            await redis_server.stop()
-            await _publish(publisher, board, 2)  # committed; its publish fails while Redis is down
-            await redis_server.start()
+        await redis_server.stop()
+        await _publish(publisher, board, 2)  # committed; its publish fails while Redis is down
+        await redis_server.start()
 
-            # Nothing new is published: the restored subscription itself catches up from the log.
-            assert await _received(socket, 2) == [1, 2]
-            await asyncio.wait_for(listener.broker.subscribed.wait(), 15)
-            await _publish(publisher, board, 3)
-            assert await _received(socket, 3) == [1, 2, 3]
+        # Nothing new is published: the restored subscription itself catches up from the log.
+        assert await _received(socket, 2) == [1, 2]
+        await asyncio.wait_for(listener.broker.subscribed.wait(), 15)
+        await _publish(publisher, board, 3)
+        assert await _received(socket, 3) == [1, 2, 3]
     finally:
         await publisher.stop()
         await listener.stop()
