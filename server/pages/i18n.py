@@ -2,6 +2,8 @@
 
 Templates and page code are written in Indonesian and mark their text for translation: `_()` in the
 templates, `gettext()` in Python, and `N_()` for text kept in data and translated where it is shown.
+Sentences the domain words with values (indicator explanations, warnings) come as a msgid and its
+values; `localise()` words them in the page's language, and the API in Indonesian.
 web/locale/en/LC_MESSAGES/messages.po holds the English (`scripts/translations` extracts and merges).
 The API speaks English, so web/locale/id/LC_MESSAGES/messages.po holds the Indonesian of the API
 messages a page can show (`localise_message`). Both are compiled in memory at start-up: no .mo files.
@@ -13,13 +15,16 @@ before the template runs reads it from `current_locale()`: a context variable th
 """
 
 import re
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 from io import BytesIO
 from pathlib import Path
+from typing import Protocol
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import get_decimal_symbol
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
@@ -171,10 +176,24 @@ def gettext(message: str, **variables: object) -> str:
     return translate(message, current_locale(), **variables)
 
 
+class Worded(Protocol):
+    """A message the domain keeps as a msgid and its values (server/performance/messages.py)."""
+
+    def text(self, translate: Callable[[str], str], decimal_mark: str) -> str: ...
+
+
+def localise(message: Worded, locale: str | None = None) -> str:
+    """A domain message in `locale`, by default the current request's language: the msgid and any
+    words among its values translated, its numbers in the language's notation."""
+    chosen = locale if locale in LOCALES else current_locale()
+    return message.text(TRANSLATIONS[chosen].gettext, get_decimal_symbol(chosen))
+
+
 # Words the domain defines (performance/rules.py, performance/indicators.py, performance/models.py,
-# feedback/ikm.py) and the templates translate with _(value). They are listed here so that extraction
-# finds them without the domain depending on the pages; tests/pages/test_i18n.py checks that the list
-# still covers those constants.
+# feedback/ikm.py) and the templates translate with _(value), or domain messages name as values (a
+# predikat in a distribution warning). They are listed here so that extraction finds them without the
+# domain depending on the pages; tests/pages/test_i18n.py checks that the list still covers those
+# constants.
 DOMAIN_WORDS = (
     # ratings (hasil kerja, perilaku kerja)
     N_("Di Atas Ekspektasi"),

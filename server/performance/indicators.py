@@ -16,6 +16,7 @@ from server.accounts.models import Unit, User
 from server.config import get_settings
 from server.feedback.ikm import compute_ikm, min_sample
 from server.feedback.service import answers_naming
+from server.performance.messages import N_, Message, message
 from server.performance.periods import Period
 from server.performance.rules import (
     TimelinessRule,
@@ -40,7 +41,7 @@ class Indicator:
     value: Decimal | None
     target: Decimal
     sources: list[dict[str, Any]]
-    explanation: str
+    explanation: Message
     counts_toward_rating: bool = True
     n: int | None = None
     min_sample: int | None = None
@@ -51,6 +52,8 @@ class Indicator:
         return achievement_pct(self.value, self.target)
 
     def as_api(self) -> dict[str, Any]:
+        """The API's shape, the explanation still a Message: the API words it in Indonesian
+        (messages.in_indonesian), a page in the page's language."""
         data: dict[str, Any] = {
             "key": self.key,
             "label": LABELS[self.key],
@@ -138,10 +141,19 @@ async def closed_work(
 def _timeliness(work: list[ClosedWork], target: Decimal, rule: TimelinessRule) -> Indicator:
     value = weighted_timeliness([(w.milestone.weight, w.effective_days_late) for w in work], rule)
     explanation = (
-        f"Rata-rata tertimbang (bobot tonggak capaian) dari {len(work)} tonggak capaian yang ditutup pada periode ini: "
-        f"tepat waktu bernilai 100, setiap hari terlambat mengurangi {rule.penalty_per_day} poin (minimal {rule.floor})."
+        message(
+            N_(
+                "Rata-rata tertimbang (bobot tonggak capaian) dari %(n)s tonggak capaian yang ditutup pada "
+                "periode ini: tepat waktu bernilai 100, setiap hari terlambat mengurangi %(penalty)s poin "
+                "(minimal %(floor)s)."
+            ),
+            n=len(work),
+            # As str, not Decimal: the API has always shown the setting as written (2.5, not 2,5).
+            penalty=str(rule.penalty_per_day),
+            floor=str(rule.floor),
+        )
         if work
-        else "Belum ada tonggak capaian yang ditutup pada periode ini."
+        else message(N_("Belum ada tonggak capaian yang ditutup pada periode ini."))
     )
     return Indicator("timeliness", value, target, [w.source(rule) for w in work], explanation)
 
@@ -150,9 +162,15 @@ def _quality(work: list[ClosedWork], target: Decimal, rule: TimelinessRule) -> I
     scored = [w for w in work if w.milestone.quality is not None]
     value = weighted_quality([(w.milestone.weight, w.milestone.quality) for w in scored])  # type: ignore[misc]
     explanation = (
-        f"Rata-rata tertimbang nilai kualitas (1–5) dari ketua tim atas {len(scored)} tonggak capaian yang ditutup."
+        message(
+            N_(
+                "Rata-rata tertimbang nilai kualitas (1–5) dari ketua tim atas %(n)s tonggak capaian yang "
+                "ditutup."
+            ),
+            n=len(scored),
+        )
         if scored
-        else "Belum ada nilai kualitas dari ketua tim pada periode ini."
+        else message(N_("Belum ada nilai kualitas dari ketua tim pada periode ini."))
     )
     return Indicator("quality", value, target, [w.source(rule) for w in scored], explanation)
 
@@ -162,15 +180,23 @@ def _satisfaction(answers: list[Any], target: Decimal, population: int | None) -
     needed = min_sample(population)
     enough = result.n >= needed
     if result.n == 0:
-        explanation = "Belum ada responden survei kepuasan masyarakat yang menyebut pegawai ini."
+        explanation = message(N_("Belum ada responden survei kepuasan masyarakat yang menyebut pegawai ini."))
+    elif enough:
+        explanation = message(
+            N_(
+                "IKM (PermenPANRB 14/2017) dari %(n)s jawaban survei yang menyebut pegawai ini; jumlah "
+                "responden memenuhi sampel minimal."
+            ),
+            n=result.n,
+        )
     else:
-        explanation = (
-            f"IKM (PermenPANRB 14/2017) dari {result.n} jawaban survei yang menyebut pegawai ini; "
-            + (
-                "jumlah responden memenuhi sampel minimal."
-                if enough
-                else f"belum cukup responden (minimal {needed}), sehingga tidak dihitung dalam saran penilaian."
-            )
+        explanation = message(
+            N_(
+                "IKM (PermenPANRB 14/2017) dari %(n)s jawaban survei yang menyebut pegawai ini; belum cukup "
+                "responden (minimal %(min)s), sehingga tidak dihitung dalam saran penilaian."
+            ),
+            n=result.n,
+            min=needed,
         )
     sources = [
         {"kind": "feedback", "id": a.id, "created_at": a.created_at, "unit_id": a.unit_id} for a in answers

@@ -13,6 +13,7 @@ from server.accounts.models import Role, User
 from server.accounts.service import list_units, subtree_in, unit_parents
 from server.deps import PeriodDep, SessionDep
 from server.errors import Forbidden, Invalid
+from server.pages.i18n import N_, localise
 from server.pages.render import environment, render
 from server.pages.routes import PageUser, check_csrf
 from server.performance import service
@@ -48,7 +49,8 @@ from server.projects.access import can_see_unit
 
 router = APIRouter(include_in_schema=False)
 
-environment.filters.update(periode=period_label, periode_pendek=period_short)
+# `pesan` words a domain message (an explanation, a warning) in the page's language.
+environment.filters.update(periode=period_label, periode_pendek=period_short, pesan=localise)
 environment.globals.update(rating_labels=RATING_LABELS_ID, predikats=PREDIKATS)
 
 
@@ -156,7 +158,7 @@ async def post_evaluation(
     try:
         data = EvaluationSet(hasil_kerja=hasil_kerja, reason=reason or None)  # type: ignore[arg-type]
     except ValidationError:
-        message = "Pilih salah satu rating hasil kerja; alasan paling banyak 4000 karakter."
+        message = N_("Pilih salah satu rating hasil kerja; alasan paling banyak 4000 karakter.")
         return await _evaluation(
             request, session, user, user_id, period, status_code=422, error={"hasil": message}, form=form
         )
@@ -196,7 +198,7 @@ async def post_behaviour(
             values={k: v for k, v in notes.items() if v} or None,
         )
     except ValidationError:
-        message = "Pilih salah satu rating perilaku kerja; catatan paling banyak 4000 karakter."
+        message = N_("Pilih salah satu rating perilaku kerja; catatan paling banyak 4000 karakter.")
         return await _evaluation(
             request, session, user, user_id, period, status_code=422, error={"perilaku": message}, form=form
         )
@@ -274,7 +276,7 @@ async def post_organisation_result(
     check_csrf(request, csrf_token)
     await _require_admin_of(session, user, unit_id)
     if result not in ORGANISATION_RESULTS:
-        message = "Pilih salah satu capaian kinerja organisasi dari daftar."
+        message = N_("Pilih salah satu capaian kinerja organisasi dari daftar.")
         return await _distribution(request, session, user, unit_id, period, status_code=422, error=message)
     await service.set_organisation_result(session, by=user, unit_id=unit_id, period=period, result=result)
     return _back(f"/units/{unit_id}/distribution", period)
@@ -284,7 +286,7 @@ async def _require_admin_of(session: AsyncSession, user: User, unit_id: int) -> 
     """404 for a unit the user cannot see (as the API), 403 for a leader who sees it but is not an admin."""
     await require_unit_overview(session, user, unit_id)
     if user.role != Role.admin:
-        raise Forbidden("Hanya admin (BKPSDM) yang dapat mengubah nilai ini.")
+        raise Forbidden(N_("Hanya admin (BKPSDM) yang dapat mengubah nilai ini."))
 
 
 # --- targets -------------------------------------------------------------------------------------------
@@ -379,7 +381,7 @@ async def post_targets(
     current = (await targets_in_force(session, unit_id=unit_id, period=period)).as_api()
     body = _changes(fields, _own_values(current, period))
     if not body["targets"] and not body["thresholds"]:
-        message = "Tidak ada nilai yang berubah. Isi atau ubah sedikitnya satu nilai, lalu simpan."
+        message = N_("Tidak ada nilai yang berubah. Isi atau ubah sedikitnya satu nilai, lalu simpan.")
         return await _targets(
             request, session, user, unit_id, period, status_code=422, error=message, form=form
         )

@@ -11,6 +11,7 @@ from server.errors import ERROR_RESPONSES
 from server.jsonenc import plain
 from server.performance import exports, service
 from server.performance.access import require_unit_overview
+from server.performance.messages import in_indonesian
 from server.performance.models import BehaviourSet, EvaluationSet, OrganisationResultSet
 from server.performance.targets import set_targets, targets_in_force
 from server.performance.unit_results import unrealistic_target_warnings
@@ -28,7 +29,7 @@ async def read_performance(
     user_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     """A person's indicators for a period, each with its target, achievement and the records behind it."""
-    return plain(await service.performance(session, viewer=user, user_id=user_id, period=period))
+    return _api(await service.performance(session, viewer=user, user_id=user_id, period=period))
 
 
 @router.put("/users/{user_id}/behaviour")
@@ -36,7 +37,7 @@ async def set_behaviour(
     user_id: int, body: BehaviourSet, period: PeriodDep, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     """The supervisor's rating of perilaku kerja, with an optional note per BerAKHLAK value."""
-    return plain(await service.set_behaviour(session, by=user, user_id=user_id, period=period, data=body))
+    return _api(await service.set_behaviour(session, by=user, user_id=user_id, period=period, data=body))
 
 
 @router.put("/users/{user_id}/evaluation")
@@ -44,7 +45,7 @@ async def set_evaluation(
     user_id: int, body: EvaluationSet, period: PeriodDep, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     """Confirm the suggested hasil kerja rating, or override it with a reason."""
-    return plain(await service.set_evaluation(session, by=user, user_id=user_id, period=period, data=body))
+    return _api(await service.set_evaluation(session, by=user, user_id=user_id, period=period, data=body))
 
 
 @router.get("/units/{unit_id}/targets")
@@ -68,14 +69,14 @@ async def write_targets(
     target looks unrealistic; `warnings` says so."""
     await require_unit_overview(session, admin, unit_id)
     in_force = await set_targets(session, by_id=admin.id, unit_id=unit_id, period=period, body=body)
-    return plain(in_force.as_api() | {"warnings": await unrealistic_target_warnings(session, in_force)})
+    return _api(in_force.as_api() | {"warnings": await unrealistic_target_warnings(session, in_force)})
 
 
 @router.put("/units/{unit_id}/organisation-result")
 async def write_organisation_result(
     unit_id: int, body: OrganisationResultSet, period: PeriodDep, session: SessionDep, admin: AdminUser
 ) -> dict[str, Any]:
-    return plain(
+    return _api(
         await service.set_organisation_result(
             session, by=admin, unit_id=unit_id, period=period, result=body.result
         )
@@ -87,7 +88,7 @@ async def read_distribution(
     unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     """How the unit's predikat are distributed, against the rule for its organisation result."""
-    return plain(await service.distribution(session, viewer=user, unit_id=unit_id, period=period))
+    return _api(await service.distribution(session, viewer=user, unit_id=unit_id, period=period))
 
 
 @router.get("/units/{unit_id}/performance.csv", response_class=Response)
@@ -109,3 +110,9 @@ def _download(content: bytes, filename: str, media_type: str) -> Response:
     return Response(
         content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
     )
+
+
+def _api(value: Any) -> Any:
+    """A service's result as the API sends it: the explanations and warnings in Indonesian, whatever
+    Accept-Language says (the pages word the same messages in the reader's language)."""
+    return plain(in_indonesian(value))

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Literal, NamedTuple
 
 from server.feedback.ikm import round_half_up
+from server.performance.messages import N_, Message, message
 
 Rating = Literal["above", "meets", "below"]
 RATINGS: tuple[str, ...] = ("above", "meets", "below")
@@ -69,11 +70,27 @@ def predikat(hasil_kerja: str | None, perilaku: str | None) -> str | None:
 # --- Distribution curve (SE MenPANRB 03/2023) -------------------------------------------------------
 
 
+# TRANSLATORS: predikat names in a distribution rule, e.g. "Kurang dan/atau Butuh Perbaikan".
+_AND_OR = N_("%(a)s dan/atau %(b)s")
+# TRANSLATORS: predikat names in a distribution rule, e.g. "Butuh Perbaikan atau Kurang".
+_OR = N_("%(a)s atau %(b)s")
+
+
 class _Clause(NamedTuple):
     # "max"/"min": percentage bounds on the combined share; "some": at least one person; "none": nobody.
     kind: Literal["max", "min", "some", "none"]
     predikats: tuple[str, ...]
     limit: Decimal = Decimal("0")
+
+    @property
+    def who(self) -> Message:
+        """The predikats the clause counts, in words: joined by "dan/atau" for a combined share, by
+        "atau" for a head count. (The predikat names are msgids themselves: i18n.DOMAIN_WORDS.)"""
+        joiner = _AND_OR if self.kind in ("max", "min") else _OR
+        words = message(self.predikats[0])
+        for name in self.predikats[1:]:
+            words = message(joiner, a=words, b=message(name))
+        return words
 
 
 DISTRIBUTION_RULES: dict[str, tuple[_Clause, ...]] = {
@@ -121,13 +138,24 @@ def percentages(counts: Mapping[str, int]) -> dict[str, Decimal]:
     return {p: round_half_up(Fraction(100 * n, total)) for p, n in checked.items()}
 
 
-def _pct_id(value: Decimal) -> str:
-    """Indonesian notation: decimal comma, no trailing zeros ("66,67", "80")."""
-    return format(value.normalize(), "f").replace(".", ",")
+_WARNINGS = {
+    "max": N_("Predikat %(who)s %(share)s%% melebihi batas %(limit)s%% untuk organisasi %(org)s."),
+    "min": N_("Predikat %(who)s %(share)s%% di bawah batas minimal %(limit)s%% untuk organisasi %(org)s."),
+    "some": N_("Tidak ada pegawai berpredikat %(who)s; minimal harus ada satu untuk organisasi %(org)s."),
+    "none": N_(
+        "Ada %(n)s pegawai (%(share)s%%) berpredikat %(who)s; predikat %(who)s tidak boleh ada untuk "
+        "organisasi %(org)s."
+    ),
+    # A single person among more than 20,000 rounds to 0.00%.
+    "none_tiny": N_(
+        "Ada %(n)s pegawai (<%(share)s%%) berpredikat %(who)s; predikat %(who)s tidak boleh ada untuk "
+        "organisasi %(org)s."
+    ),
+}
 
 
-def distribution_warnings(organisation_result: str | None, counts: Mapping[str, int]) -> list[str]:
-    """One Indonesian sentence per clause of the SE 03/2023 rule that the distribution breaks.
+def distribution_warnings(organisation_result: str | None, counts: Mapping[str, int]) -> list[Message]:
+    """One warning per clause of the SE 03/2023 rule that the distribution breaks.
 
     Percentage clauses are judged on shares rounded half-up to 2dp, as `percentages` shows them, so a
     warning never contradicts the numbers next to it; "at least one" and "no Sangat Baik" are judged on
@@ -144,31 +172,22 @@ def distribution_warnings(organisation_result: str | None, counts: Mapping[str, 
     total = sum(checked.values())
     if total == 0:
         return []
-    org = f"untuk organisasi {organisation_result}"
-    warnings: list[str] = []
+    org = message(organisation_result)
+    warnings: list[Message] = []
     for clause in DISTRIBUTION_RULES[organisation_result]:
         head_count = sum(checked[p] for p in clause.predikats)
         share = round_half_up(Fraction(100 * head_count, total))
-        if clause.kind == "max" and share > clause.limit:
-            label = " dan/atau ".join(clause.predikats)
+        if (clause.kind == "max" and share > clause.limit) or (clause.kind == "min" and share < clause.limit):
             warnings.append(
-                f"Predikat {label} {_pct_id(share)}% melebihi batas {_pct_id(clause.limit)}% {org}."
-            )
-        elif clause.kind == "min" and share < clause.limit:
-            label = " dan/atau ".join(clause.predikats)
-            warnings.append(
-                f"Predikat {label} {_pct_id(share)}% di bawah batas minimal {_pct_id(clause.limit)}% {org}."
+                message(_WARNINGS[clause.kind], who=clause.who, share=share, limit=clause.limit, org=org)
             )
         elif clause.kind == "some" and head_count == 0:
-            label = " atau ".join(clause.predikats)
-            warnings.append(f"Tidak ada pegawai berpredikat {label}; minimal harus ada satu {org}.")
+            warnings.append(message(_WARNINGS["some"], who=clause.who, org=org))
         elif clause.kind == "none" and head_count > 0:
-            label = " atau ".join(clause.predikats)
-            shown = _pct_id(share) if share > 0 else "<0,01"
-            warnings.append(
-                f"Ada {head_count} pegawai ({shown}%) berpredikat {label}; "
-                f"predikat {label} tidak boleh ada {org}."
+            msgid, shown = (
+                (_WARNINGS["none"], share) if share > 0 else (_WARNINGS["none_tiny"], Decimal("0.01"))
             )
+            warnings.append(message(msgid, n=head_count, share=shown, who=clause.who, org=org))
     return warnings
 
 

@@ -16,6 +16,7 @@ from server.errors import Invalid
 from server.feedback.service import feedback_listeners
 from server.performance.access import rateable_person, require_unit_overview, viewable_person
 from server.performance.indicators import PersonIndicators, compute_indicators
+from server.performance.messages import N_, Message, message, sentences
 from server.performance.models import BehaviourSet, EvaluationSet, OrganisationResult, Rating
 from server.performance.periods import Period, month_of
 from server.performance.rules import (
@@ -60,18 +61,28 @@ async def ratings_of(session: AsyncSession, user_ids: list[int], period: Period)
     return {r.user_id: r for r in rows.all()}
 
 
-def _missing_explanation(hasil: str | None, perilaku: str | None) -> str:
-    missing = [
-        name for name, value in (("hasil kerja", hasil), ("perilaku kerja", perilaku)) if value is None
-    ]
-    if not missing:
-        return "Predikat kinerja diambil dari matriks resmi PermenPANRB 6/2022 atas rating hasil kerja dan perilaku kerja."
-    return f"Predikat belum ada karena rating {' dan '.join(missing)} belum ditetapkan oleh atasan."
+_PREDIKAT_EXPLANATIONS = {
+    (True, True): N_(
+        "Predikat kinerja diambil dari matriks resmi PermenPANRB 6/2022 atas rating hasil kerja dan "
+        "perilaku kerja."
+    ),
+    (False, False): N_(
+        "Predikat belum ada karena rating hasil kerja dan perilaku kerja belum ditetapkan oleh atasan."
+    ),
+    (False, True): N_("Predikat belum ada karena rating hasil kerja belum ditetapkan oleh atasan."),
+    (True, False): N_("Predikat belum ada karena rating perilaku kerja belum ditetapkan oleh atasan."),
+}
+
+
+def _predikat_explanation(hasil: str | None, perilaku: str | None) -> Message:
+    """Where the predikat comes from, or which rating it still waits for."""
+    return message(_PREDIKAT_EXPLANATIONS[(hasil is not None, perilaku is not None)])
 
 
 def performance_read(
     user: User, period: Period, person: PersonIndicators, targets: TargetsInForce, rating: Rating | None
 ) -> dict[str, Any]:
+    """A person's performance for a period; its explanations are Messages (see server/performance/messages.py)."""
     hasil = rating.hasil_kerja if rating else None
     perilaku = rating.perilaku if rating else None
     indicators = [i.as_api() for i in person.indicators.values()]
@@ -86,8 +97,8 @@ def performance_read(
         "perilaku_note": rating.perilaku_note if rating else None,
         "perilaku_values": rating.perilaku_values if rating else None,
         "predikat": predikat(hasil, perilaku),
-        "explanation": " ".join(
-            [i["explanation"] for i in indicators] + [_missing_explanation(hasil, perilaku)]
+        "explanation": sentences(
+            *(i["explanation"] for i in indicators), _predikat_explanation(hasil, perilaku)
         ),
     }
 

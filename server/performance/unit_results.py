@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.service import subtree_in, unit_parents
 from server.feedback.service import unit_ikm
-from server.performance.indicators import LABELS, ClosedWork, timeliness_rule
+from server.performance.indicators import ClosedWork, timeliness_rule
+from server.performance.messages import N_, Message, message
 from server.performance.periods import Period
 from server.performance.rules import weighted_quality, weighted_timeliness
 from server.performance.targets import INDICATOR_KEYS, TargetsInForce
@@ -16,9 +17,12 @@ from server.projects.models import Milestone, MilestoneStatus, Project
 LOOKBACK = 4
 
 
-def _id_number(value: Decimal) -> str:
-    """86,11 — the decimal comma of Indonesian text."""
-    return f"{value.normalize():f}".replace(".", ",")
+# The indicators' names inside a sentence (lower case in Indonesian; a translation words them as it must).
+_IN_SENTENCE = {
+    "timeliness": N_("ketepatan waktu"),
+    "quality": N_("kualitas hasil kerja"),
+    "satisfaction": N_("kepuasan masyarakat"),
+}
 
 
 async def unit_values(session: AsyncSession, unit_id: int, period: Period) -> dict[str, Decimal | None]:
@@ -46,7 +50,7 @@ async def unit_values(session: AsyncSession, unit_id: int, period: Period) -> di
     }
 
 
-async def unrealistic_target_warnings(session: AsyncSession, in_force: TargetsInForce) -> list[str]:
+async def unrealistic_target_warnings(session: AsyncSession, in_force: TargetsInForce) -> list[Message]:
     """A warning for each target above everything the unit achieved in the last four periods."""
     history: dict[str, list[Decimal]] = {key: [] for key in INDICATOR_KEYS}
     period = in_force.period
@@ -60,7 +64,15 @@ async def unrealistic_target_warnings(session: AsyncSession, in_force: TargetsIn
         target = in_force.target(key)
         if history[key] and target > max(history[key]):
             warnings.append(
-                f"Target ini belum pernah tercapai: target {LABELS[key].lower()} {_id_number(target)} lebih tinggi "
-                f"dari capaian tertinggi unit ({_id_number(max(history[key]))}) dalam {LOOKBACK} periode terakhir."
+                message(
+                    N_(
+                        "Target ini belum pernah tercapai: target %(indicator)s %(target)s lebih tinggi dari "
+                        "capaian tertinggi unit (%(best)s) dalam %(periods)s periode terakhir."
+                    ),
+                    indicator=message(_IN_SENTENCE[key]),
+                    target=target,
+                    best=max(history[key]),
+                    periods=LOOKBACK,
+                )
             )
     return warnings

@@ -17,9 +17,15 @@ from server.feedback.ikm import ELEMENTS
 from server.pages import i18n
 from server.pages.render import angka, persen, tanggal, tanggal_pendek, waktu
 from server.performance.indicators import LABELS
+from server.performance.messages import in_indonesian
 from server.performance.models import BERAKHLAK
 from server.performance.periods import Period
-from server.performance.rules import ORGANISATION_RESULTS, PREDIKATS, RATING_LABELS_ID
+from server.performance.rules import (
+    ORGANISATION_RESULTS,
+    PREDIKATS,
+    RATING_LABELS_ID,
+    distribution_warnings,
+)
 from server.performance.views import period_label
 from tests import factories
 
@@ -291,6 +297,27 @@ def test_the_words_the_domain_defines_are_in_the_catalogue():
     }
     missing = words - set(i18n.DOMAIN_WORDS)
     assert not missing, f"add to DOMAIN_WORDS in server/pages/i18n.py: {sorted(missing)}"
+
+
+def test_a_domain_message_is_worded_in_indonesian_for_the_api_and_in_the_page_language():
+    counts = {"Sangat Kurang": 28, "Kurang": 1, "Butuh Perbaikan": 1}
+    [warning] = distribution_warnings("Sangat Kurang", counts)
+    indonesian = (
+        "Predikat Kurang dan/atau Butuh Perbaikan 6,67% di bawah batas minimal 10% "
+        "untuk organisasi Sangat Kurang."
+    )
+    english = (
+        "Predikat Poor and/or Needs improvement: 6.67%, below the minimum of 10% "
+        "for an organisation rated Very poor."
+    )
+    assert warning.text() == indonesian and i18n.localise(warning, "id") == indonesian
+    assert i18n.localise(warning, "en") == english
+    token = i18n.activate("en")
+    try:
+        assert i18n.localise(warning) == english  # the request's language
+    finally:
+        i18n.deactivate(token)
+    assert in_indonesian({"warnings": [warning], "total": 30}) == {"warnings": [indonesian], "total": 30}
 
 
 def _raised_messages() -> list[tuple[str, int, str]]:

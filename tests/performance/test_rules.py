@@ -24,6 +24,11 @@ from server.performance.rules import (
 D = Decimal
 
 
+def warnings_text(result: str | None, counts: dict[str, int]) -> list[str]:
+    """The warnings as the API words them (in Indonesian)."""
+    return [warning.text() for warning in distribution_warnings(result, counts)]
+
+
 def test_vocabularies() -> None:
     assert RATINGS == ("above", "meets", "below")
     assert RATING_LABELS_ID == {
@@ -227,19 +232,19 @@ def test_counts_are_checked(bad: dict[str, int], message: str) -> None:
     ],
 )
 def test_distribution_warnings(result: str | None, distribution: dict[str, int], expected: list[str]) -> None:
-    assert distribution_warnings(result, distribution) == expected
+    assert warnings_text(result, distribution) == expected
 
 
 def test_distribution_limits_are_inclusive() -> None:
-    assert distribution_warnings("Istimewa", counts(sb=70, b=30)) == []
-    assert distribution_warnings("Istimewa", counts(sb=71, b=29)) != []
-    assert distribution_warnings("Butuh Perbaikan", counts(sb=10, bp=60, b=30)) == []
-    assert distribution_warnings("Butuh Perbaikan", counts(sb=10, bp=59, b=31)) != []
+    assert warnings_text("Istimewa", counts(sb=70, b=30)) == []
+    assert warnings_text("Istimewa", counts(sb=71, b=29)) != []
+    assert warnings_text("Butuh Perbaikan", counts(sb=10, bp=60, b=30)) == []
+    assert warnings_text("Butuh Perbaikan", counts(sb=10, bp=59, b=31)) != []
 
 
 def test_no_sangat_baik_is_judged_on_head_count_not_rounded_share() -> None:
     # 1 of 30,000 is 0.0033%, which rounds to 0.00%, yet the rule says none at all.
-    warnings = distribution_warnings("Sangat Kurang", counts(sb=1, k=5000, sk=24999))
+    warnings = warnings_text("Sangat Kurang", counts(sb=1, k=5000, sk=24999))
     assert warnings == [
         "Ada 1 pegawai (<0,01%) berpredikat Sangat Baik; "
         "predikat Sangat Baik tidak boleh ada untuk organisasi Sangat Kurang."
@@ -425,7 +430,7 @@ def test_thresholds_are_validated() -> None:
 
 def test_combined_share_is_rounded_once() -> None:
     # Kurang + Butuh Perbaikan = 2 of 30 = 6.666…% → 6.67%, not 3.33% + 3.33% = 6.66%.
-    assert distribution_warnings("Sangat Kurang", counts(bp=1, k=1, sk=28)) == [
+    assert warnings_text("Sangat Kurang", counts(bp=1, k=1, sk=28)) == [
         "Predikat Kurang dan/atau Butuh Perbaikan 6,67% di bawah batas minimal 10% "
         "untuk organisasi Sangat Kurang."
     ]

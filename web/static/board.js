@@ -23,22 +23,41 @@
     });
   }
 
-  // ---- formatting (the same forms as the server's Babel filters) -----------------------------
-  var pctFormat = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
-  var dateFormat = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-  var timeFormat = new Intl.DateTimeFormat(lang, {
-    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: ZONE,
+  // ---- formatting (the same forms as the server's Babel filters, server/pages/render.py) -----
+  // The page's language, not the browser's: "17 Agu 2026" and "28 Nov 2026 14.05 WIB" in Indonesian,
+  // "17 Aug 2026" and "28 Nov 2026 14:05 WIB" in English. The dates are put together from Intl's parts
+  // in Babel's order ("d MMM y"), because Intl's own English order is American ("Aug 17, 2026") and
+  // en-GB abbreviates September as "Sept" where Babel's "en" writes "Sep".
+  var tag = lang === "en" ? "en" : "id-ID";
+  var timeMark = lang === "en" ? ":" : ".";
+  var pctFormat = new Intl.NumberFormat(tag, { maximumFractionDigits: 1 });
+  var dateParts = new Intl.DateTimeFormat(tag, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  var timeParts = new Intl.DateTimeFormat(tag, {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    timeZone: ZONE,
   });
   var dayKey = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE });
-  var relative = "RelativeTimeFormat" in Intl ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
+  var relative = "RelativeTimeFormat" in Intl ? new Intl.RelativeTimeFormat(tag, { numeric: "auto" }) : null;
 
   function say(key, values) {
     return labels[key].replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
   }
-  function shortDate(iso) { return dateFormat.format(new Date(iso + "T00:00:00Z")); }
+  function parts(format, date) {
+    var found = {};
+    format.formatToParts(date).forEach(function (part) { found[part.type] = part.value; });
+    return found;
+  }
+  function shortDate(iso) {
+    var p = parts(dateParts, new Date(iso + "T00:00:00Z"));
+    return p.day + " " + p.month + " " + p.year;
+  }
+  function wib(iso) {
+    var p = parts(timeParts, new Date(iso));
+    return p.day + " " + p.month + " " + p.year + " " + p.hour + timeMark + p.minute + " WIB";
+  }
   function ago(iso) {
     var seconds = Math.min(0, (new Date(iso).getTime() - Date.now()) / 1000);
-    if (!relative || seconds < -7 * 86400) return timeFormat.format(new Date(iso)) + " WIB";
+    if (!relative || seconds < -7 * 86400) return wib(iso);
     var steps = [[60, "second"], [3600, "minute"], [86400, "hour"], [Infinity, "day"]];
     for (var i = 0, size = 1; i < steps.length; size = steps[i][0], i++) {
       if (Math.abs(seconds) < steps[i][0]) return relative.format(Math.round(seconds / size), steps[i][1]);
@@ -126,7 +145,7 @@
       part(card, "author").textContent = update.author_name;
       part(card, "when").setAttribute("datetime", update.created_at);
       part(card, "when").textContent = ago(update.created_at);
-      part(card, "when").title = timeFormat.format(new Date(update.created_at)) + " WIB";
+      part(card, "when").title = wib(update.created_at);
       part(card, "note").textContent = update.progress_pct + "%" + (update.note ? " — " + update.note : "");
     }
   }
