@@ -1,6 +1,7 @@
 """What a live board shows when it opens: a project board or a unit board (the unit and its
 sub-units). Loaded in a fixed number of queries however many projects the unit has."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,14 @@ from server.db import consistent_reads
 from server.errors import NotFound
 from server.projects.access import can_see_unit, visible_project
 from server.projects.models import ProgressUpdate, Project
-from server.projects.reads import ProjectRead, UpdateRead, one_project_read, project_reads, update_reads
+from server.projects.reads import (
+    PROJECT_COLUMNS,
+    UPDATE_COLUMNS,
+    one_project_read,
+    project_jsons,
+    update_json,
+    update_reads,
+)
 from server.realtime.events import board_position
 
 RECENT_UPDATES = 20
@@ -40,13 +48,15 @@ async def _names(session: AsyncSession, user_ids: set[int]) -> dict[str, str]:
     return {str(user_id): name for user_id, name in rows.all()}
 
 
-def _people_in(projects: list[ProjectRead], updates: list[UpdateRead]) -> set[int]:
-    ids: set[int] = {u.author_id for u in updates}
+def _people_in(projects: list[dict[str, Any]], author_ids: Iterable[int]) -> set[int]:
+    """Everyone a board names: update authors, and the leads, members and assignees of `projects`
+    (JSON-ready project dicts)."""
+    ids = set(author_ids)
     for project in projects:
-        ids.add(project.lead_id)
-        ids.update(project.member_ids)
-        for milestone in project.milestones:
-            ids.update(milestone.assignee_ids)
+        ids.add(project["lead_id"])
+        ids.update(project["member_ids"])
+        for milestone in project["milestones"]:
+            ids.update(milestone["assignee_ids"])
     return ids
 
 
@@ -68,10 +78,11 @@ async def project_snapshot(session: AsyncSession, project_id: int) -> dict[str, 
             ).all()
         ),
     )
+    project = read.model_dump(mode="json")
     return {
-        "project": read.model_dump(mode="json"),
+        "project": project,
         "updates": [u.model_dump(mode="json") for u in updates],
-        "people": await _names(session, _people_in([read], updates)),
+        "people": await _names(session, _people_in([project], (u.author_id for u in updates))),
     }
 
 
@@ -81,25 +92,28 @@ async def unit_snapshot(session: AsyncSession, unit_id: int) -> dict[str, Any]:
         raise NotFound("Board not found")
     unit_ids = subtree_in(parents, unit_id)
     units = (await session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.id))).all()
-    projects = (
-        await session.scalars(select(Project).where(Project.unit_id.in_(unit_ids)).order_by(Project.id))
-    ).all()
-    reads = await project_reads(session, list(projects))
+    # Rows and JSON-ready dicts rather than ORM objects and read models: a unit can have hundreds of
+    # projects and thousands of milestones, and building objects was most of the snapshot's time.
+    in_units = Project.unit_id.in_(unit_ids)
+    projects = (await session.execute(select(*PROJECT_COLUMNS).where(in_units).order_by(Project.id))).all()
+    project_ids = select(Project.id).where(in_units)
     latest_ids = (
         select(func.max(ProgressUpdate.id))
-        .where(ProgressUpdate.project_id.in_([p.id for p in projects]))
+        .where(ProgressUpdate.project_id.in_(project_ids))
         .group_by(ProgressUpdate.project_id)
     )
-    latest = await update_reads(
-        session,
-        list((await session.scalars(select(ProgressUpdate).where(ProgressUpdate.id.in_(latest_ids)))).all()),
-    )
+    latest = (await session.execute(select(*UPDATE_COLUMNS).where(ProgressUpdate.id.in_(latest_ids)))).all()
+    project_data = await project_jsons(session, projects, project_ids)
+    # The authors of the latest updates are among the people, so one query names them all.
+    people = await _names(session, _people_in(project_data, (u.author_id for u in latest)))
     return {
         "unit": UnitRead.model_validate(next(u for u in units if u.id == unit_id)).model_dump(mode="json"),
         "units": [UnitRead.model_validate(u).model_dump(mode="json") for u in units],
-        "projects": [p.model_dump(mode="json") for p in reads],
-        "latest_updates": {str(u.project_id): u.model_dump(mode="json") for u in latest},
-        "people": await _names(session, _people_in(reads, latest)),
+        "projects": project_data,
+        "latest_updates": {
+            str(u.project_id): update_json(u, people.get(str(u.author_id), "")) for u in latest
+        },
+        "people": people,
         "adoption": await adoption(session, unit_ids),
     }
 
@@ -112,27 +126,15 @@ async def adoption(session: AsyncSession, unit_ids: set[int]) -> dict[str, Any]:
     recent_authors = select(ProgressUpdate.author_id).where(ProgressUpdate.created_at >= since)
     staff = (
         await session.execute(
-            select(User.id, User.name)
+            select(User.id, User.name, User.id.in_(recent_authors))
             .where(User.unit_id.in_(unit_ids), User.role == Role.staff, User.is_active)
-            .order_by(User.name)
-        )
-    ).all()
-    quiet = (
-        await session.execute(
-            select(User.id, User.name)
-            .where(
-                User.unit_id.in_(unit_ids),
-                User.role == Role.staff,
-                User.is_active,
-                User.id.not_in(recent_authors),
-            )
             .order_by(User.name)
         )
     ).all()
     return {
         "days": days,
         "staff_count": len(staff),
-        "quiet": [{"id": user_id, "name": name} for user_id, name in quiet],
+        "quiet": [{"id": user_id, "name": name} for user_id, name, posted in staff if not posted],
     }
 
 

@@ -1,10 +1,18 @@
 """The API's read shapes for projects, milestones and updates, loaded in a fixed number of queries
-however many projects are asked for (boards show hundreds)."""
+however many projects are asked for (boards show hundreds).
+
+A unit board loads thousands of milestones, so reads are built from plain rows holding only the columns a
+read shows, not from ORM objects; and the board's snapshot takes them as JSON-ready dicts
+(`project_jsons`, `update_json`) without building a model per milestone. Those dicts must stay equal to
+the models' `model_dump(mode="json")`: tests/projects/test_reads_json.py compares them."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from pydantic import TypeAdapter
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -70,32 +78,93 @@ class UpdateRead(SQLModel):
     created_at: datetime
 
 
+# Only what the reads show. Whole ORM milestones (three timestamps each, identity map, instrumented
+# attributes) and a validated model per milestone were most of the time a 2,000-milestone unit board
+# took to open (bench/snapshot.py).
+MILESTONE_COLUMNS = (
+    Milestone.id,
+    Milestone.project_id,
+    Milestone.title,
+    Milestone.due_date,
+    Milestone.original_due_date,
+    Milestone.weight,
+    Milestone.status,
+    Milestone.progress_pct,
+    Milestone.closed_on,
+    Milestone.quality,
+)
+PROJECT_COLUMNS = (
+    Project.id,
+    Project.name,
+    Project.description,
+    Project.unit_id,
+    Project.lead_id,
+    Project.start_date,
+    Project.due_date,
+    Project.created_at,
+)
+UPDATE_COLUMNS = (
+    ProgressUpdate.id,
+    ProgressUpdate.project_id,
+    ProgressUpdate.milestone_id,
+    ProgressUpdate.author_id,
+    ProgressUpdate.progress_pct,
+    ProgressUpdate.note,
+    ProgressUpdate.blockers,
+    ProgressUpdate.created_at,
+)
+
+# Pydantic's own datetime encoding ("...Z"), so the JSON-ready dicts match the models' dumps exactly.
+_DATETIME = TypeAdapter(datetime | None)
+
+
+def milestone_fields(values: Sequence[Any], assignee_ids: list[int], today: date) -> dict[str, Any]:
+    """A MilestoneRead's fields, in its order, from a row of MILESTONE_COLUMNS (unpacked by position:
+    named access on 2,000 rows cost more than the query). The status comes as a MilestoneStatus."""
+    (
+        milestone_id,
+        project_id,
+        title,
+        due_date,
+        original_due_date,
+        weight,
+        status,
+        progress_pct,
+        closed_on,
+        quality,
+    ) = values
+    closed = status == MilestoneStatus.closed
+    return {
+        "id": milestone_id,
+        "project_id": project_id,
+        "title": title,
+        "due_date": due_date,
+        "original_due_date": original_due_date,
+        "weight": weight,
+        "assignee_ids": sorted(assignee_ids),
+        "status": status,
+        "progress_pct": progress_pct,
+        "closed_on": closed_on,
+        "quality": quality,
+        "days_late": max(0, (closed_on - due_date).days) if closed and closed_on else None,
+        "days_overdue": 0 if closed else max(0, (today - due_date).days),
+    }
+
+
+def milestone_values(milestone: Milestone) -> tuple[Any, ...]:
+    """An ORM milestone as a row of MILESTONE_COLUMNS."""
+    return tuple(getattr(milestone, column.key) for column in MILESTONE_COLUMNS)
+
+
 def milestone_read(milestone: Milestone, assignee_ids: list[int], today: date) -> MilestoneRead:
-    closed = milestone.status == MilestoneStatus.closed
-    return MilestoneRead(
-        id=milestone.id,
-        project_id=milestone.project_id,
-        title=milestone.title,
-        due_date=milestone.due_date,
-        original_due_date=milestone.original_due_date,
-        weight=milestone.weight,
-        assignee_ids=sorted(assignee_ids),
-        status=milestone.status,
-        progress_pct=milestone.progress_pct,
-        closed_on=milestone.closed_on,
-        quality=milestone.quality,
-        days_late=max(0, (milestone.closed_on - milestone.due_date).days)
-        if closed and milestone.closed_on
-        else None,
-        days_overdue=0 if closed else max(0, (today - milestone.due_date).days),
-    )
+    return MilestoneRead(**milestone_fields(milestone_values(milestone), assignee_ids, today))
 
 
-def weighted_progress(milestones: list[MilestoneRead]) -> float:
-    total = sum(m.weight for m in milestones)
+def weighted_progress(milestones: list[dict[str, Any]]) -> float:
+    total = sum(m["weight"] for m in milestones)
     if total == 0:
         return 0.0
-    return round(sum(m.weight * m.progress_pct for m in milestones) / total, 1)
+    return round(sum(m["weight"] * m["progress_pct"] for m in milestones) / total, 1)
 
 
 async def assignees_of(session: AsyncSession, milestone_ids: list[int]) -> dict[int, list[int]]:
@@ -117,24 +186,34 @@ async def milestone_reads(session: AsyncSession, milestones: list[Milestone]) ->
     return [milestone_read(m, assignees[m.id], today) for m in milestones]
 
 
-async def project_reads(session: AsyncSession, projects: list[Project]) -> list[ProjectRead]:
-    if not projects:
-        return []
-    ids = [p.id for p in projects]
-    milestones = (
-        await session.scalars(
-            select(Milestone).where(Milestone.project_id.in_(ids)).order_by(Milestone.due_date, Milestone.id)
-        )
-    ).all()
-    by_project: dict[int, list[MilestoneRead]] = defaultdict(list)
-    for read in await milestone_reads(session, list(milestones)):
-        by_project[read.project_id].append(read)
+async def _project_fields(
+    session: AsyncSession, projects: Sequence[Project | Row[Any]], ids: list[int] | Select[Any]
+) -> list[dict[str, Any]]:
+    """ProjectRead's fields for each project (ORM projects or rows of PROJECT_COLUMNS), with the
+    milestones as `milestone_fields` dicts; four queries however many projects. `ids` are the
+    projects' ids, or a query that selects them."""
+    # Assignees through their milestones' project ids: a list of 2,000 milestone ids took PostgreSQL
+    # 10 ms to parse and plan, against 3 ms for the whole join.
+    assignees: dict[int, list[int]] = defaultdict(list)
+    for milestone_id, user_id in await session.execute(
+        select(MilestoneAssignee.milestone_id, MilestoneAssignee.user_id)
+        .join(Milestone, Milestone.id == MilestoneAssignee.milestone_id)
+        .where(Milestone.project_id.in_(ids))
+    ):
+        assignees[milestone_id].append(user_id)
+    today = clock.today()
+    milestones: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in await session.execute(
+        select(*MILESTONE_COLUMNS)
+        .where(Milestone.project_id.in_(ids))
+        .order_by(Milestone.due_date, Milestone.id)
+    ):
+        fields = milestone_fields(row, assignees[row[0]], today)
+        milestones[fields["project_id"]].append(fields)
     members: dict[int, list[int]] = defaultdict(list)
-    for project_id, user_id in (
-        await session.execute(
-            select(ProjectMember.project_id, ProjectMember.user_id).where(ProjectMember.project_id.in_(ids))
-        )
-    ).all():
+    for project_id, user_id in await session.execute(
+        select(ProjectMember.project_id, ProjectMember.user_id).where(ProjectMember.project_id.in_(ids))
+    ):
         members[project_id].append(user_id)
     last_update = dict(
         (
@@ -145,40 +224,92 @@ async def project_reads(session: AsyncSession, projects: list[Project]) -> list[
             )
         ).all()
     )
-    return [project_read(p, by_project[p.id], sorted(members[p.id]), last_update.get(p.id)) for p in projects]
+    now = clock.now()
+    return [
+        project_fields(
+            p, milestones[p.id], sorted(members[p.id]), last_update.get(p.id), today=today, now=now
+        )
+        for p in projects
+    ]
 
 
-def project_read(
-    project: Project, milestones: list[MilestoneRead], member_ids: list[int], last_update_at: datetime | None
-) -> ProjectRead:
-    today = clock.today()
+def project_fields(
+    project: Project | Row[Any],
+    milestones: list[dict[str, Any]],
+    member_ids: list[int],
+    last_update_at: datetime | None,
+    *,
+    today: date,
+    now: datetime,
+) -> dict[str, Any]:
+    """A ProjectRead's fields, in its order; `milestones` are `milestone_fields` dicts."""
     progress = weighted_progress(milestones)
     if last_update_at is not None and last_update_at.tzinfo is None:
         last_update_at = last_update_at.replace(tzinfo=clock.UTC)
-    done = bool(milestones) and all(m.status == MilestoneStatus.closed for m in milestones)
+    done = bool(milestones) and all(m["status"] == MilestoneStatus.closed for m in milestones)
     quiet_since = last_update_at or project.created_at
-    return ProjectRead(
-        id=project.id,
-        name=project.name,
-        description=project.description,
-        unit_id=project.unit_id,
-        lead_id=project.lead_id,
-        start_date=project.start_date,
-        due_date=project.due_date,
-        status="completed" if done else "active",
-        progress_pct=progress,
-        health=project_health(
+    return {
+        "id": project.id,
+        "name": project.name,
+        "description": project.description,
+        "unit_id": project.unit_id,
+        "lead_id": project.lead_id,
+        "start_date": project.start_date,
+        "due_date": project.due_date,
+        "status": "completed" if done else "active",
+        "progress_pct": progress,
+        "health": project_health(
             start_date=project.start_date,
             due_date=project.due_date,
             progress_pct=progress,
-            open_due_dates=[m.due_date for m in milestones if m.status == MilestoneStatus.open],
+            open_due_dates=[m["due_date"] for m in milestones if m["status"] == MilestoneStatus.open],
             today=today,
         ),
-        member_ids=member_ids,
-        milestones=milestones,
-        last_update_at=last_update_at,
-        stale=not done and clock.now() - quiet_since > timedelta(days=get_settings().stale_after_days),
-    )
+        "member_ids": member_ids,
+        "milestones": milestones,
+        "last_update_at": last_update_at,
+        "stale": not done and now - quiet_since > timedelta(days=get_settings().stale_after_days),
+    }
+
+
+async def project_reads(session: AsyncSession, projects: list[Project]) -> list[ProjectRead]:
+    if not projects:
+        return []
+    return [
+        ProjectRead(**(fields | {"milestones": [MilestoneRead(**m) for m in fields["milestones"]]}))
+        for fields in await _project_fields(session, projects, [p.id for p in projects])
+    ]
+
+
+async def project_jsons(
+    session: AsyncSession, projects: Sequence[Row[Any]], ids: Select[Any]
+) -> list[dict[str, Any]]:
+    """`[r.model_dump(mode="json") for r in await project_reads(session, projects)]` without building a
+    model per project and milestone: what a board snapshot sends. `projects` are rows of
+    PROJECT_COLUMNS and `ids` the query that selects their ids: sending hundreds of ids as parameters
+    to each of four queries cost PostgreSQL's driver more than running them."""
+    if not projects:
+        return []
+    found = await _project_fields(session, projects, ids)
+    for fields in found:
+        _as_json(fields)
+    return found
+
+
+def _as_json(project: dict[str, Any]) -> None:
+    """Turn `project_fields` into `ProjectRead(**project).model_dump(mode="json")` in place (copying
+    thousands of milestone dicts cost as much as filling them): dates and datetimes as pydantic
+    writes them, enums as their values."""
+    project["start_date"] = project["start_date"].isoformat()
+    project["due_date"] = project["due_date"].isoformat()
+    project["health"] = project["health"].value
+    project["last_update_at"] = _DATETIME.dump_python(project["last_update_at"], mode="json")
+    for milestone in project["milestones"]:
+        milestone["due_date"] = milestone["due_date"].isoformat()
+        milestone["original_due_date"] = milestone["original_due_date"].isoformat()
+        milestone["status"] = milestone["status"].value
+        if milestone["closed_on"] is not None:
+            milestone["closed_on"] = milestone["closed_on"].isoformat()
 
 
 async def one_project_read(session: AsyncSession, project: Project) -> ProjectRead:
@@ -193,3 +324,19 @@ async def update_reads(session: AsyncSession, updates: list[ProgressUpdate]) -> 
         else {}
     )
     return [UpdateRead(**u.model_dump(), author_name=names.get(u.author_id, "")) for u in updates]
+
+
+def update_json(update: Sequence[Any], author_name: str) -> dict[str, Any]:
+    """`UpdateRead.model_dump(mode="json")` from a row of UPDATE_COLUMNS, without building the model."""
+    update_id, project_id, milestone_id, author_id, progress_pct, note, blockers, created_at = update
+    return {
+        "id": update_id,
+        "project_id": project_id,
+        "milestone_id": milestone_id,
+        "author_id": author_id,
+        "author_name": author_name,
+        "progress_pct": progress_pct,
+        "note": note,
+        "blockers": blockers,
+        "created_at": _DATETIME.dump_python(created_at, mode="json"),
+    }
