@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import statistics
 import time
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -30,7 +31,9 @@ WARMUP_SECONDS = 3
 DRAIN_SECONDS = 180
 
 
-def _boards_worker(servers: list[str], unit_id: int, token: str, count: int, seconds: float, pipe: Any) -> None:
+def _boards_worker(
+    servers: list[str], unit_id: int, token: str, count: int, seconds: float, pipe: Any
+) -> None:
     """Open `count` boards spread over the servers; reconnect with since when dropped; report what arrived.
     After the posting ends, each board listens until it has the last update or the drain time is over."""
     last_update: list[int] = []
@@ -43,9 +46,13 @@ def _boards_worker(servers: list[str], unit_id: int, token: str, count: int, sec
         seqs: list[int] = []
         arrivals: dict[int, float] = {}
         while not finished(arrivals, stop):
-            url = f"ws://{servers[n % len(servers)]}/ws/board/unit/{unit_id}" + (f"?since={since}" if since is not None else "")
+            url = f"ws://{servers[n % len(servers)]}/ws/board/unit/{unit_id}" + (
+                f"?since={since}" if since is not None else ""
+            )
             try:
-                async with connect(url, additional_headers={"Authorization": token}, open_timeout=30, max_queue=None) as ws:
+                async with connect(
+                    url, additional_headers={"Authorization": token}, open_timeout=30, max_queue=None
+                ) as ws:
                     while not finished(arrivals, stop):
                         raw = await asyncio.wait_for(ws.recv(), 1.0)
                         message = json.loads(raw)
@@ -115,7 +122,9 @@ async def _run(processes: list[AppProcess], boards: int, rate: float, seconds: f
     sent: dict[int, float] = {}
     failures = 0
     limits = httpx.Limits(max_connections=64)
-    timeout = httpx.Timeout(60, pool=300)  # open loop: posts the servers cannot take yet wait, and are counted late
+    timeout = httpx.Timeout(
+        60, pool=300
+    )  # open loop: posts the servers cannot take yet wait, and are counted late
     clients = [httpx.AsyncClient(base_url=f"http://{s}", limits=limits, timeout=timeout) for s in servers]
     url = f"/api/v1/projects/{world['project']['id']}/updates"
 
@@ -159,18 +168,25 @@ async def _run(processes: list[AppProcess], boards: int, rate: float, seconds: f
         ids = set(int(k) for k in arrivals)
         lost += len(expected - ids)
         duplicated += len(seqs) - len(set(seqs))
-        gaps += sum(1 for a, b in zip(seqs, seqs[1:]) if b != a + 1)
+        gaps += sum(1 for a, b in pairwise(seqs) if b != a + 1)
     for update_id, scheduled in sent.items():
         last = max((arrivals.get(update_id, 0.0) for _, arrivals in reports), default=0.0)
         if last:
             latencies.append((last - scheduled) * 1000)
     latencies.sort()
     return {
-        "boards": boards, "rate": rate, "seconds": seconds, "posted": len(sent), "failed_posts": failures,
-        "lost": lost, "duplicated": duplicated, "gaps": gaps,
+        "boards": boards,
+        "rate": rate,
+        "seconds": seconds,
+        "posted": len(sent),
+        "failed_posts": failures,
+        "lost": lost,
+        "duplicated": duplicated,
+        "gaps": gaps,
         "p50_ms": statistics.median(latencies) if latencies else None,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] if latencies else None,
-        "rss_after_warmup_kib": baseline, "rss_end_kib": end_rss,
+        "rss_after_warmup_kib": baseline,
+        "rss_end_kib": end_rss,
         "rss_growth_pct": 100 * (end_rss - baseline) / baseline if baseline else None,
     }
 
@@ -184,8 +200,20 @@ def main(argv: list[str] | None = None) -> None:
     result = asyncio.run(soak(args.boards, args.rate, args.seconds))
     body = table(
         ["boards", "posts/s", "s", "posted", "lost", "doubled", "seq gaps", "p50 ms", "p99 ms", "RSS growth"],
-        [[result["boards"], result["rate"], result["seconds"], result["posted"], result["lost"], result["duplicated"],
-          result["gaps"], f"{result['p50_ms']:.0f}", f"{result['p99_ms']:.0f}", f"{result['rss_growth_pct']:+.1f}%"]],
+        [
+            [
+                result["boards"],
+                result["rate"],
+                result["seconds"],
+                result["posted"],
+                result["lost"],
+                result["duplicated"],
+                result["gaps"],
+                f"{result['p50_ms']:.0f}",
+                f"{result['p99_ms']:.0f}",
+                f"{result['rss_growth_pct']:+.1f}%",
+            ]
+        ],
     )
     print(body)
     write_section("soak", "## Soak: two processes on PostgreSQL + Redis\n\n" + body)

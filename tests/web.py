@@ -6,7 +6,9 @@ from tests import factories
 
 
 async def sign_in(client, user, next_: str = "/"):
-    return await client.post("/login", data={"username": user.username, "password": factories.PASSWORD, "next": next_})
+    return await client.post(
+        "/login", data={"username": user.username, "password": factories.PASSWORD, "next": next_}
+    )
 
 
 def csrf_of(html: str) -> str:

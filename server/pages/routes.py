@@ -245,7 +245,9 @@ async def project_page(
         seq=seq,
         can_post=project.lead_id == user.id or user.id in read["member_ids"],
         is_lead=project.lead_id == user.id,
-        candidates=await projects.member_candidates(session, project=project) if project.lead_id == user.id else [],
+        candidates=await projects.member_candidates(session, project=project)
+        if project.lead_id == user.id
+        else [],
         today=clock.today().isoformat(),
         burnup=await project_burnup(session, project),
         saved=request.query_params.get("saved") == "1",

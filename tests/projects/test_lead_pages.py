@@ -46,15 +46,28 @@ async def test_lead_plans_a_milestone_and_adds_a_member(client, world, runtime, 
     token = await _csrf(client, f"/projects/{setup.project.id}")
     planned = await client.post(
         f"/projects/{setup.project.id}/milestones",
-        data={"csrf_token": token, "title": "Sosialisasi", "due_date": clock.today().isoformat(), "weight": "2",
-              "assignee_ids": [str(world.member.id)]},
+        data={
+            "csrf_token": token,
+            "title": "Sosialisasi",
+            "due_date": clock.today().isoformat(),
+            "weight": "2",
+            "assignee_ids": [str(world.member.id)],
+        },
     )
     assert planned.status_code == 303
-    added = await client.post(f"/projects/{setup.project.id}/members", data={"csrf_token": token, "user_id": str(world.outsider.id)})
+    added = await client.post(
+        f"/projects/{setup.project.id}/members", data={"csrf_token": token, "user_id": str(world.outsider.id)}
+    )
     assert added.status_code == 303
     async with runtime.sessionmaker() as session:
-        titles = (await session.scalars(select(Milestone.title).where(Milestone.project_id == setup.project.id))).all()
-        members = (await session.scalars(select(ProjectMember.user_id).where(ProjectMember.project_id == setup.project.id))).all()
+        titles = (
+            await session.scalars(select(Milestone.title).where(Milestone.project_id == setup.project.id))
+        ).all()
+        members = (
+            await session.scalars(
+                select(ProjectMember.user_id).where(ProjectMember.project_id == setup.project.id)
+            )
+        ).all()
     assert "Sosialisasi" in titles and world.outsider.id in members
 
 
@@ -64,10 +77,12 @@ async def test_member_cannot_use_the_lead_forms(client, world, runtime, setup):
     assert "Tutup tonggak" not in page.text
     token = await _csrf(client, f"/projects/{setup.project.id}")
     response = await client.post(
-        f"/projects/{setup.project.id}/milestones/{setup.milestone.id}/close", data={"csrf_token": token, "quality": "5"}
+        f"/projects/{setup.project.id}/milestones/{setup.milestone.id}/close",
+        data={"csrf_token": token, "quality": "5"},
     )
     assert response.status_code == 403
     wrong_token = await client.post(
-        f"/projects/{setup.project.id}/milestones/{setup.milestone.id}/close", data={"csrf_token": "x", "quality": "5"}
+        f"/projects/{setup.project.id}/milestones/{setup.milestone.id}/close",
+        data={"csrf_token": "x", "quality": "5"},
     )
     assert wrong_token.status_code == 403

@@ -15,8 +15,12 @@ def board_url(server: str, kind: str, board_id: int, since: int | None = None) -
     return f"ws://{server}/ws/board/{kind}/{board_id}{query}"
 
 
-def open_board(server: str, kind: str, board_id: int, headers: dict[str, str] | None = None, since: int | None = None):
-    return connect(board_url(server, kind, board_id, since), additional_headers=headers or {}, open_timeout=TIMEOUT)
+def open_board(
+    server: str, kind: str, board_id: int, headers: dict[str, str] | None = None, since: int | None = None
+):
+    return connect(
+        board_url(server, kind, board_id, since), additional_headers=headers or {}, open_timeout=TIMEOUT
+    )
 
 
 async def receive(ws: ClientConnection) -> dict[str, Any]:

@@ -15,15 +15,29 @@ async def arrange(http: httpx.AsyncClient) -> dict:
     admin = await token(http, "admin", "admin-password")
     unit = (await http.post("/api/v1/units", json={"name": "Dinas PUPR"}, headers=admin)).json()
     people = {}
-    for username, role, nip in (("kadis", "leader", "197001012000031001"), ("asn", "staff", "199203042018012002")):
-        body = {"username": username, "password": "kata-sandi-1", "name": username, "nip": nip, "role": role,
-                "unit_id": unit["id"]}
+    for username, role, nip in (
+        ("kadis", "leader", "197001012000031001"),
+        ("asn", "staff", "199203042018012002"),
+    ):
+        body = {
+            "username": username,
+            "password": "kata-sandi-1",
+            "name": username,
+            "nip": nip,
+            "role": role,
+            "unit_id": unit["id"],
+        }
         people[username] = (await http.post("/api/v1/users", json=body, headers=admin)).json()
     project = (
         await http.post(
             "/api/v1/projects",
-            json={"name": "Jalan Desa", "unit_id": unit["id"], "lead_id": people["asn"]["id"],
-                  "start_date": date.today().isoformat(), "due_date": "2027-06-30"},
+            json={
+                "name": "Jalan Desa",
+                "unit_id": unit["id"],
+                "lead_id": people["asn"]["id"],
+                "start_date": date.today().isoformat(),
+                "due_date": "2027-06-30",
+            },
             headers=admin,
         )
     ).json()
@@ -35,5 +49,10 @@ async def arrange(http: httpx.AsyncClient) -> dict:
             headers=staff,
         )
     ).json()
-    return {"unit": unit, "project": project, "milestone": milestone, "staff": staff,
-            "leader": await token(http, "kadis", "kata-sandi-1")}
+    return {
+        "unit": unit,
+        "project": project,
+        "milestone": milestone,
+        "staff": staff,
+        "leader": await token(http, "kadis", "kata-sandi-1"),
+    }

@@ -33,10 +33,17 @@ async def test_project_board_gets_milestone_events(client, world, setup, live_se
     async with open_board(live_server, "project", setup.project.id, world.auth(world.member)) as ws:
         snapshot = await receive(ws)
         assert snapshot["data"]["project"]["id"] == setup.project.id
-        await client.post(f"/api/v1/milestones/{setup.milestone.id}/close", json={"quality": 5}, headers=world.auth(world.lead))
+        await client.post(
+            f"/api/v1/milestones/{setup.milestone.id}/close",
+            json={"quality": 5},
+            headers=world.auth(world.lead),
+        )
         event = await receive(ws)
         assert event["type"] == "milestone.closed" and event["seq"] == snapshot["seq"] + 1
-        assert event["data"]["milestone"]["status"] == "closed" and event["data"]["project"]["id"] == setup.project.id
+        assert (
+            event["data"]["milestone"]["status"] == "closed"
+            and event["data"]["project"]["id"] == setup.project.id
+        )
 
 
 async def test_reconnect_with_since_replays_missed_events_exactly_once(client, world, setup, live_server):
@@ -92,7 +99,9 @@ async def test_session_cookie_opens_the_board(world, setup, live_server, runtime
         token, _ = await start_web_session(session, user=world.leader, hours=1)
     async with open_board(live_server, "unit", world.dinas.id, {"Cookie": f"pantau_session={token}"}) as ws:
         assert (await receive(ws))["type"] == "snapshot"
-    async with open_board(live_server, "unit", world.dinas.id, {"Cookie": f"pantau_session={new_token()}"}) as ws:
+    async with open_board(
+        live_server, "unit", world.dinas.id, {"Cookie": f"pantau_session={new_token()}"}
+    ) as ws:
         assert await close_code(ws) == 4401
 
 
@@ -101,15 +110,22 @@ async def test_unit_board_covers_sub_units_and_sibling_does_not_see_it(client, w
         snapshot = await receive(parent_ws)
         await client.post(
             "/api/v1/projects",
-            json={"name": "Baru", "unit_id": world.bidang.id, "lead_id": world.lead.id,
-                  "start_date": "2026-11-01", "due_date": "2026-12-31"},
+            json={
+                "name": "Baru",
+                "unit_id": world.bidang.id,
+                "lead_id": world.lead.id,
+                "start_date": "2026-11-01",
+                "due_date": "2026-12-31",
+            },
             headers=world.auth(world.leader),
         )
         created = await receive(parent_ws)
         assert created["type"] == "project.created" and created["seq"] == snapshot["seq"] + 1
 
 
-async def test_client_that_stops_reading_is_dropped_with_4008_and_others_get_everything(world, setup, live_server, runtime):
+async def test_client_that_stops_reading_is_dropped_with_4008_and_others_get_everything(
+    world, setup, live_server, runtime
+):
     """Real TCP back-pressure: the stalled client's socket fills, its bounded queue overflows, and it is
     closed with 4008, while a client that reads receives every event in order."""
     import socket
@@ -124,10 +140,15 @@ async def test_client_that_stops_reading_is_dropped_with_4008_and_others_get_eve
     stalled_socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled_socket.connect(tuple(live_server.split(":")[:1] + [int(live_server.split(":")[1])]))
     try:
-        async with open_board(live_server, "project", setup.project.id, world.auth(world.member)) as reader, connect(
-            board_url(live_server, "project", setup.project.id), sock=stalled_socket, max_queue=1,
-            additional_headers=world.auth(world.lead),
-        ) as stalled:
+        async with (
+            open_board(live_server, "project", setup.project.id, world.auth(world.member)) as reader,
+            connect(
+                board_url(live_server, "project", setup.project.id),
+                sock=stalled_socket,
+                max_queue=1,
+                additional_headers=world.auth(world.lead),
+            ) as stalled,
+        ):
             position = (await receive(reader))["seq"]
             await receive(stalled)
             channel = runtime.hub.channels[board]

@@ -41,7 +41,9 @@ async def cluster():
             await redis_server.stop()
 
 
-async def _settle(watchers: list[Watcher], expected: set[int], stop: asyncio.Event, timeout: float = 60) -> None:
+async def _settle(
+    watchers: list[Watcher], expected: set[int], stop: asyncio.Event, timeout: float = 60
+) -> None:
     async def everyone_has_all() -> None:
         while not all(expected <= set(w.updates) for w in watchers):
             await asyncio.sleep(0.05)
@@ -50,7 +52,9 @@ async def _settle(watchers: list[Watcher], expected: set[int], stop: asyncio.Eve
         await asyncio.wait_for(everyone_has_all(), timeout)
     except TimeoutError:
         state = [(len(expected - set(w.updates)), w.since, w.reconnects) for w in watchers]
-        raise AssertionError(f"boards still missing updates (missing, last seq, reconnects): {state}") from None
+        raise AssertionError(
+            f"boards still missing updates (missing, last seq, reconnects): {state}"
+        ) from None
     finally:
         stop.set()
 
@@ -73,7 +77,12 @@ async def test_redis_restart_loses_and_doubles_nothing(cluster):
     stop = asyncio.Event()
     watchers = [Watcher([servers[n % 2]], ("unit", world["unit"]["id"]), world["leader"]) for n in range(6)]
     tasks = await Watcher.start_all(watchers, stop)
-    poster = Poster(servers, f"/api/v1/projects/{world['project']['id']}/updates", world["staff"], world["milestone"]["id"])
+    poster = Poster(
+        servers,
+        f"/api/v1/projects/{world['project']['id']}/updates",
+        world["staff"],
+        world["milestone"]["id"],
+    )
     for n in range(POSTS):
         if n == POSTS // 3:
             await redis_server.stop()
@@ -90,9 +99,16 @@ async def test_killed_process_boards_resume_on_the_other(cluster):
     async with httpx.AsyncClient(base_url=f"http://{b.address}") as http:
         world = await arrange(http)
     stop = asyncio.Event()
-    watchers = [Watcher([a.address, b.address], ("unit", world["unit"]["id"]), world["leader"]) for _ in range(4)]
+    watchers = [
+        Watcher([a.address, b.address], ("unit", world["unit"]["id"]), world["leader"]) for _ in range(4)
+    ]
     tasks = await Watcher.start_all(watchers, stop)
-    poster = Poster([b.address], f"/api/v1/projects/{world['project']['id']}/updates", world["staff"], world["milestone"]["id"])
+    poster = Poster(
+        [b.address],
+        f"/api/v1/projects/{world['project']['id']}/updates",
+        world["staff"],
+        world["milestone"]["id"],
+    )
     for n in range(POSTS):
         if n == POSTS // 2:
             os.kill(a.process.pid, signal.SIGKILL)
@@ -107,7 +123,9 @@ async def test_database_refusing_connections_gives_503_then_recovers():
     with postgres_database() as url:
         proxy = await TcpProxy(free_port(), ("127.0.0.1", 5432)).start()
         proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-        app = AppProcess(app_env(proxied, None, redis_prefix(), PANTAU_BOOTSTRAP_ADMIN="admin:admin-password"), free_port())
+        app = AppProcess(
+            app_env(proxied, None, redis_prefix(), PANTAU_BOOTSTRAP_ADMIN="admin:admin-password"), free_port()
+        )
         await app.start()
         try:
             async with httpx.AsyncClient(base_url=f"http://{app.address}", timeout=30) as http:

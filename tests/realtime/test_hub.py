@@ -30,7 +30,9 @@ class Log:
 
 
 def make_hub(log: Log, gap_wait: float = 0.01, queue_size: int = 100) -> Hub:
-    return Hub(load_events=log.load_events, load_position=log.load_position, queue_size=queue_size, gap_wait=gap_wait)
+    return Hub(
+        load_events=log.load_events, load_position=log.load_position, queue_size=queue_size, gap_wait=gap_wait
+    )
 
 
 async def seqs(socket: RecordingSocket, count: int) -> list[int]:

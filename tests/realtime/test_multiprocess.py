@@ -28,7 +28,10 @@ async def two_processes():
 
 async def test_event_crosses_processes_and_since_replay_loses_nothing(two_processes):
     a, b = two_processes
-    async with httpx.AsyncClient(base_url=f"http://{a.address}") as via_a, httpx.AsyncClient(base_url=f"http://{b.address}") as via_b:
+    async with (
+        httpx.AsyncClient(base_url=f"http://{a.address}") as via_a,
+        httpx.AsyncClient(base_url=f"http://{b.address}") as via_b,
+    ):
         world = await arrange(via_a)
         updates_url = f"/api/v1/projects/{world['project']['id']}/updates"
 
@@ -48,7 +51,9 @@ async def test_event_crosses_processes_and_since_replay_loses_nothing(two_proces
             last_seen = event["seq"]
 
         missed = [await post(via_a, 20), await post(via_b, 30), await post(via_a, 40)]
-        async with open_board(a.address, "unit", world["unit"]["id"], world["leader"], since=last_seen) as board_on_a:
+        async with open_board(
+            a.address, "unit", world["unit"]["id"], world["leader"], since=last_seen
+        ) as board_on_a:
             replayed = [await receive(board_on_a) for _ in missed]
             assert [m["seq"] for m in replayed] == [last_seen + 1, last_seen + 2, last_seen + 3]
             assert [m["data"]["update"]["id"] for m in replayed] == missed
@@ -60,7 +65,10 @@ async def test_event_crosses_processes_and_since_replay_loses_nothing(two_proces
 async def test_board_dropped_at_random_moments_sees_every_event_once(two_processes):
     a, b = two_processes
     rng = random.Random(20261128)
-    async with httpx.AsyncClient(base_url=f"http://{a.address}") as via_a, httpx.AsyncClient(base_url=f"http://{b.address}") as via_b:
+    async with (
+        httpx.AsyncClient(base_url=f"http://{a.address}") as via_a,
+        httpx.AsyncClient(base_url=f"http://{b.address}") as via_b,
+    ):
         world = await arrange(via_a)
         updates_url = f"/api/v1/projects/{world['project']['id']}/updates"
         total = 40
@@ -84,10 +92,14 @@ async def test_board_dropped_at_random_moments_sees_every_event_once(two_process
             since = start
             while len(seen_updates) < total:
                 server = rng.choice([a, b])
-                async with open_board(server.address, "unit", world["unit"]["id"], world["leader"], since=since) as ws:
+                async with open_board(
+                    server.address, "unit", world["unit"]["id"], world["leader"], since=since
+                ) as ws:
                     for _ in range(rng.randint(1, 6)):
                         message = await receive(ws)
-                        assert message["type"] == "progress.posted", "a replayable since must not get a snapshot"
+                        assert message["type"] == "progress.posted", (
+                            "a replayable since must not get a snapshot"
+                        )
                         seen_seqs.append(message["seq"])
                         seen_updates.append(message["data"]["update"]["id"])
                         since = message["seq"]

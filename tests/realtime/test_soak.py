@@ -13,4 +13,6 @@ async def test_short_soak_loses_and_doubles_nothing_and_does_not_grow():
     assert result["posted"] >= 390 and result["failed_posts"] == 0
     assert result["lost"] == 0 and result["duplicated"] == 0 and result["gaps"] == 0
     assert result["rss_growth_pct"] <= 10, result
-    print(f"soak p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, RSS {result['rss_growth_pct']:+.1f}%")
+    print(
+        f"soak p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, RSS {result['rss_growth_pct']:+.1f}%"
+    )

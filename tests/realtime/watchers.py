@@ -76,7 +76,9 @@ class Poster:
             server = self.servers[(n + attempt) % len(self.servers)]
             try:
                 async with httpx.AsyncClient(base_url=f"http://{server}", timeout=10) as http:
-                    response = await http.post(self.url, json=body, headers=self.headers | {"Idempotency-Key": key})
+                    response = await http.post(
+                        self.url, json=body, headers=self.headers | {"Idempotency-Key": key}
+                    )
             except httpx.TransportError:
                 self.failures += 1
                 await asyncio.sleep(0.05)
