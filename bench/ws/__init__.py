@@ -13,14 +13,16 @@ Three servers are measured in turn:
 For N = 100 and N = 1,000 board clients (real `/ws/board/unit/{id}` connections with a leader's bearer
 token, all on one unit board; the floor's clients connect to its one board) it measures:
 - idle memory per board: RSS of the server process(es) with N idle boards minus RSS with none, over N
-  (each N on freshly started server processes, after a warm-up, so that the pool and code are loaded);
+  (each N on freshly started server processes, after a warm-up that posts and opens and closes N boards,
+  so that the marginal cost of an open board is measured, not the allocator's first high-water mark);
 - POST -> board latency at 20 posts/s, open loop: the send time is when the loader *scheduled* the
   request, the receive time is when the LAST of the N boards got the event (no coordinated omission);
 - the highest post rate at which that p99 stays under 250 ms and every event reaches every board
   (steps of a few seconds at 20, 40, 80, ... posts/s, then two bisection steps);
 - with one extra client that stops reading (4 KiB receive buffer, reading paused), the others' latency;
 - POST throughput with no boards (closed loop, 8 requests in flight);
-- `--quick` (about 2 minutes): shorter phases, steps of x4, no step search at N=1,000, scaled at N=100 only;
+- `--quick` (about 2 minutes): shorter phases, steps of x4, no step search at N=1,000, scaled at N=100 only,
+  printed only (bench/RESULTS.md keeps the last full run);
 - in every phase: each client's seq must be consecutive, and the events seen must be exactly the
   posts that got 201 (none lost, none doubled, none extra).
 

@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="shorter phases, coarser steps, no step search at N=1,000, scaled at N=100 only (about 2 minutes)",
+        help="shorter phases, coarser steps, no step search at N=1,000, scaled at N=100 only (about 2 minutes);"
+        " printed, never written to bench/RESULTS.md",
     )
     parser.add_argument("--systems", default="floor,embedded,scaled", help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
@@ -97,7 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     use_uvloop()
     body = asyncio.run(run(args))
     print(body)
-    if not args.no_write and args.systems == "floor,embedded,scaled":
+    # Only a full run of every system replaces the recorded figures; a quick run only prints.
+    if not args.no_write and not args.quick and args.systems == "floor,embedded,scaled":
         from bench.report import write_section
 
         write_section("ws", "## Live boards: Pantau against a raw websockets floor\n\n" + body + "\n" + NOTES)

@@ -214,7 +214,7 @@ def report(
             )
     if targets:
         out.append(
-            f"\nTargets, as ratios to the floor measured in this same run ({time.strftime('%Y-%m-%d')}):\n"
+            f"\nTargets, as ratios to the floor measured in this same run ({time.strftime('%Y-%m-%d', time.gmtime())} UTC):\n"
         )
         out.append("\n".join(targets))
 
@@ -225,7 +225,7 @@ def report(
         f"pinned to CPU 1, all at nice {NICE} because the machine may be shared; PostgreSQL and Redis unpinned. Boards run with per-message compression OFF "
         "(UVICORN_WEBSOCKET_OPTIONS; the floor passes compression=None). The floor's event is ~300 bytes, Pantau's "
         "is its real progress.posted message ('event bytes'). Open-file limit "
-        f"{fd_limit:,} (raised by the bench, inherited by the servers and loaders). 'CPU other' is everything "
+        f"{fd_limit:,} (at least 16,384, raised by the bench when lower; the servers and loaders inherit it). 'CPU other' is everything "
         "else on the machine during a step (PostgreSQL and Redis in the scaled runs, and any other work): "
         f"up to {max(others, default=0):.0%} of a core in this run; load average before the run "
         f"{load_before[0]:.2f}. {'Quick run. ' if bench.quick else ''}Whole run {seconds / 60:.1f} min."

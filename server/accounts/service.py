@@ -1,10 +1,12 @@
 """Units, users, sign-in and web sessions."""
 
 from datetime import timedelta
+from typing import Any
 
 from limits import parse as parse_limit
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from server import clock
 from server.accounts.models import (
@@ -35,10 +37,25 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list((await session.scalars(select(Unit).order_by(Unit.id))).all())
 
 
+PARENTS_KEY = "unit_parents"
+
+
 async def unit_parents(session: AsyncSession) -> dict[int, int | None]:
-    """The whole tree as child -> parent; units are few (hundreds), so one query beats recursion."""
-    rows = await session.execute(select(Unit.id, Unit.parent_id))
-    return {unit_id: parent_id for unit_id, parent_id in rows.all()}
+    """The whole tree as child -> parent; units are few (hundreds), so one query beats recursion.
+
+    Read once per session: one request asks several times (who may see a project, which boards an
+    event goes to). Flushing a changed unit forgets it (`_forget_unit_tree`). Do not modify the result."""
+    parents: dict[int, int | None] | None = session.info.get(PARENTS_KEY)
+    if parents is None:
+        rows = await session.execute(select(Unit.id, Unit.parent_id))
+        parents = session.info[PARENTS_KEY] = {unit_id: parent_id for unit_id, parent_id in rows.all()}
+    return parents
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_unit_tree(session: Session, _context: Any) -> None:
+    if any(isinstance(o, Unit) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(PARENTS_KEY, None)
 
 
 def ancestors_in(parents: dict[int, int | None], unit_id: int) -> list[int]:

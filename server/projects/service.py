@@ -304,9 +304,9 @@ async def post_update(session: AsyncSession, *, by: User, project_id: int, data:
     session.add(update)
     session.add(milestone)
     await session.flush()
-    update_read = (await update_reads(session, [update]))[0]
-    milestone_read = (await milestone_reads(session, [milestone]))[0]
+    update_read = UpdateRead(**update.model_dump(), author_name=by.name)
     project_read = await one_project_read(session, project)
+    milestone_read = next(m for m in project_read.milestones if m.id == milestone.id)
     await _emit(
         session,
         project,

@@ -32,16 +32,17 @@ def unit_board(unit_id: int) -> str:
     return f"unit:{unit_id}"
 
 
-async def next_seq(session: AsyncSession, board: str) -> int:
+async def next_seqs(session: AsyncSession, boards: list[str]) -> dict[str, int]:
+    """Take the next seq of each board, in one statement (a multi-row upsert)."""
     table = BoardCounter.__table__
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(table)
-        .values(board=board, seq=1)
+        .values([{"board": board, "seq": 1} for board in boards])
         .on_conflict_do_update(index_elements=["board"], set_={"seq": table.c.seq + 1})
-        .returning(table.c.seq)
+        .returning(table.c.board, table.c.seq)
     )
-    return int((await session.execute(statement)).scalar_one())
+    return {board: int(seq) for board, seq in (await session.execute(statement)).all()}
 
 
 async def record_event(session: AsyncSession, *, boards: list[str], type: str, data: dict[str, Any]) -> None:
@@ -52,8 +53,10 @@ async def record_event(session: AsyncSession, *, boards: list[str], type: str, d
     at = clock.now()
     data_json = dumps(data)
     pending: list[OutgoingEvent] = session.info.setdefault(PENDING_KEY, [])
-    for board in sorted(set(boards)):
-        seq = await next_seq(session, board)
+    ordered = sorted(set(boards))
+    seqs = await next_seqs(session, ordered)
+    for board in ordered:
+        seq = seqs[board]
         # The message is assembled as text so that data is serialised once, not once per board.
         message = (
             f'{{"seq":{seq},"type":{json.dumps(type)},"scope":{json.dumps(board)},'
