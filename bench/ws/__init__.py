@@ -13,8 +13,7 @@ Three servers are measured in turn:
 For N = 100 and N = 1,000 board clients (real `/ws/board/unit/{id}` connections with a leader's bearer
 token, all on one unit board; the floor's clients connect to its one board) it measures:
 - idle memory per board: RSS of the server process(es) with N idle boards minus RSS with none, over N
-  (each N on freshly started server processes, after a warm-up that posts and opens and closes N boards,
-  so that the marginal cost of an open board is measured, not the allocator's first high-water mark);
+  (each N on freshly started server processes, after a warm-up, so that the pool and code are loaded);
 - POST -> board latency at 20 posts/s, open loop: the send time is when the loader *scheduled* the
   request, the receive time is when the LAST of the N boards got the event (no coordinated omission);
 - the highest post rate at which that p99 stays under 250 ms and every event reaches every board
