@@ -7,7 +7,6 @@ and hands each event's frame, built once, to every client (see Subscriber)."""
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -18,6 +17,7 @@ log = logging.getLogger(__name__)
 LoadEvents = Callable[[str, int, int | None], Awaitable[list[tuple[int, str]]]]
 LoadPosition = Callable[[str], Awaitable[int]]
 T = TypeVar("T")
+OPENINGS_AT_ONCE = 4
 
 
 class ClientSocket(Protocol):
@@ -43,11 +43,14 @@ class Subscriber:
     socket is full, or its opening messages are still going out, do its events wait in a bounded
     backlog; a client that falls further behind is closed (4008) and never delays the others."""
 
+    __slots__ = ("channel", "maxsize", "socket", "backlog", "live", "overflowed")
+
     def __init__(self, channel: "BoardChannel", maxsize: int, socket: ClientSocket) -> None:
         self.channel = channel
         self.maxsize = maxsize
         self.socket = socket
-        self.backlog: deque[tuple[int, bytes]] = deque()
+        # A list, not a deque: it is short and usually empty, and an empty deque costs ~600 bytes a board.
+        self.backlog: list[tuple[int, bytes]] = []
         self.live = False  # until go_live, every event waits in the backlog
         self.overflowed = False
 
@@ -65,7 +68,7 @@ class Subscriber:
 
     def socket_has_room(self) -> None:
         while self.live and self.backlog and not self.socket.full:
-            self.socket.write(self.backlog.popleft()[1])
+            self.socket.write(self.backlog.pop(0)[1])
 
     async def go_live(self, last: int) -> None:
         """Send what this client missed while its opening messages went out (they ended at seq `last`),
@@ -74,7 +77,7 @@ class Subscriber:
         # already handed out; those events never reached this backlog, so they come from the log.
         last = await self._send_logged(last, self.channel.position or 0)
         while self.backlog and not self.overflowed:
-            seq, frame = self.backlog.popleft()
+            seq, frame = self.backlog.pop(0)
             if seq <= last:
                 continue
             last = await self._send_logged(last, seq - 1)
@@ -171,6 +174,10 @@ class Hub:
         self.gap_wait = gap_wait
         self.channels: dict[str, BoardChannel] = {}
         self._building: dict[str, asyncio.Task[Any]] = {}
+        # Boards opening at once (every wall screen after a restart) take turns for their database
+        # work: fewer at a time than the smallest pool (5 on SQLite) never opens extra connections,
+        # whose threads and caches would stay in memory after the storm; each turn is milliseconds.
+        self.opening_turns = asyncio.Semaphore(OPENINGS_AT_ONCE)
 
     async def shared(self, key: str, build: Callable[[], Awaitable[T]]) -> T:
         """The result of `build()`, shared by every caller that asks for `key` while it is being built.

@@ -47,6 +47,22 @@ def _runtime_of(app: Any) -> Runtime:
 
 
 class BoardConnection(asyncio.Protocol):
+    __slots__ = (
+        "config",
+        "server_state",
+        "loop",
+        "transport",
+        "protocol",
+        "subscriber",
+        "full",
+        "_room",
+        "_opening",
+        "_ping_timer",
+        "_pong_timer",
+        "_close_timer",
+        "_ping_payload",
+    )
+
     def __init__(self, config: Any, server_state: Any, app_state: dict[str, Any], _loop: Any = None) -> None:
         self.config = config
         self.server_state = server_state
@@ -156,6 +172,10 @@ class BoardConnection(asyncio.Protocol):
         if response.status_code != 101:
             self.transport.close()
             return
+        # A fresh protocol for the open connection: the handshake's keeps the request and its headers
+        # alive in its parser for as long as the connection lives (a few KiB a board). A client sends
+        # no frame before it has the 101, so nothing is left in the old one.
+        self.protocol = ServerProtocol(state=State.OPEN, max_size=MAX_INCOMING_BYTES, logger=log)
         self._schedule_ping()
         self._opening = self.loop.create_task(
             self._open(
@@ -180,7 +200,8 @@ class BoardConnection(asyncio.Protocol):
                 return
             since = int(since_values[0])
         runtime = _runtime_of(self.config.loaded_app)
-        refused = await refusal(runtime, kind, board_id, authorization, cookie)
+        async with runtime.hub.opening_turns:
+            refused = await refusal(runtime, kind, board_id, authorization, cookie)
         if refused is not None:
             self.close(*refused)
             return
@@ -195,7 +216,8 @@ class BoardConnection(asyncio.Protocol):
     ) -> int:
         """A function of its own so that the snapshot text (hundreds of kilobytes on a large unit
         board) is freed once sent rather than held for as long as the connection lives."""
-        messages, last = await opening_messages(runtime, kind, board_id, board, since)
+        async with runtime.hub.opening_turns:  # not held while a slow client takes the messages
+            messages, last = await opening_messages(runtime, kind, board_id, board, since)
         for message in messages:
             await self.send(text_frame(message))
         return last
