@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.repeats} repeats after 3 warm-ups in one process, with the start-up objects frozen out of the "
         "garbage collector as the app does. Load average at the start "
         f"{load[0]:.2f} (the machine may be shared). The query count is fixed by "
-        "tests/realtime/test_snapshot_queries.py (10 statements for 20 or 200 projects). Where the time goes and "
+        "tests/realtime/test_snapshot_queries.py (9 statements for 20 or 200 projects). Where the time goes and "
         "what to change: the notes of `python -m bench ws` on live boards."
     )
     print(body)

@@ -190,26 +190,29 @@ async def _project_fields(
     session: AsyncSession, projects: Sequence[Project | Row[Any]], ids: list[int] | Select[Any]
 ) -> list[dict[str, Any]]:
     """ProjectRead's fields for each project (ORM projects or rows of PROJECT_COLUMNS), with the
-    milestones as `milestone_fields` dicts; four queries however many projects. `ids` are the
+    milestones as `milestone_fields` dicts; three queries however many projects. `ids` are the
     projects' ids, or a query that selects them."""
-    # Assignees through their milestones' project ids: a list of 2,000 milestone ids took PostgreSQL
-    # 10 ms to parse and plan, against 3 ms for the whole join.
+    # Milestones with their assignees in one query (a row per assignee, milestones in board order).
+    rows = (
+        await session.execute(
+            select(*MILESTONE_COLUMNS, MilestoneAssignee.user_id)
+            .outerjoin(MilestoneAssignee, MilestoneAssignee.milestone_id == Milestone.id)
+            .where(Milestone.project_id.in_(ids))
+            .order_by(Milestone.due_date, Milestone.id, MilestoneAssignee.user_id)
+        )
+    ).all()
     assignees: dict[int, list[int]] = defaultdict(list)
-    for milestone_id, user_id in await session.execute(
-        select(MilestoneAssignee.milestone_id, MilestoneAssignee.user_id)
-        .join(Milestone, Milestone.id == MilestoneAssignee.milestone_id)
-        .where(Milestone.project_id.in_(ids))
-    ):
-        assignees[milestone_id].append(user_id)
+    for row in rows:
+        if row[-1] is not None:
+            assignees[row[0]].append(row[-1])
     today = clock.today()
     milestones: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in await session.execute(
-        select(*MILESTONE_COLUMNS)
-        .where(Milestone.project_id.in_(ids))
-        .order_by(Milestone.due_date, Milestone.id)
-    ):
-        fields = milestone_fields(row, assignees[row[0]], today)
-        milestones[fields["project_id"]].append(fields)
+    previous_id = None
+    for row in rows:
+        if row[0] != previous_id:
+            previous_id = row[0]
+            fields = milestone_fields(row[:-1], assignees[row[0]], today)
+            milestones[fields["project_id"]].append(fields)
     members: dict[int, list[int]] = defaultdict(list)
     for project_id, user_id in await session.execute(
         select(ProjectMember.project_id, ProjectMember.user_id).where(ProjectMember.project_id.in_(ids))
