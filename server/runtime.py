@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.accounts.models import AppSetting
 from server.config import Settings
-from server.db import is_sqlite, make_engine, make_sessionmaker, transaction
+from server.db import checkpoint, is_sqlite, make_engine, make_sessionmaker, transaction
 from server.errors import Conflict
 from server.idempotency import prune_records
 from server.performance.service import listen
@@ -21,6 +21,7 @@ from server.realtime.events import board_position, events_after, prune_events, t
 from server.realtime.hub import Hub
 
 log = logging.getLogger(__name__)
+CHECKPOINT_SECONDS = 1.0
 
 
 @dataclass
@@ -79,6 +80,8 @@ class Runtime:
         self.secret_key = self.settings.secret_key or await self._shared_secret()
         await self.broker.start()
         self._tasks.append(asyncio.get_running_loop().create_task(self._housekeeping()))
+        if is_sqlite(self.settings.database_url):
+            self._tasks.append(asyncio.get_running_loop().create_task(self._checkpointing()))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -128,3 +131,12 @@ class Runtime:
                     await prune_records(session)
             except Exception:
                 log.warning("housekeeping failed; will retry", exc_info=True)
+
+    async def _checkpointing(self) -> None:
+        """SQLite's log checkpoints, taken out of the requests (server/db.py) and run here."""
+        while True:
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            try:
+                await checkpoint(self.read_engine)
+            except Exception:
+                log.warning("checkpoint failed; will retry", exc_info=True)
