@@ -285,12 +285,12 @@ async def project_reads(session: AsyncSession, projects: list[Project]) -> list[
 
 
 async def project_jsons(
-    session: AsyncSession, projects: Sequence[Row[Any]], ids: Select[Any]
+    session: AsyncSession, projects: Sequence[Project | Row[Any]], ids: list[int] | Select[Any]
 ) -> list[dict[str, Any]]:
     """`[r.model_dump(mode="json") for r in await project_reads(session, projects)]` without building a
-    model per project and milestone: what a board snapshot sends. `projects` are rows of
-    PROJECT_COLUMNS and `ids` the query that selects their ids: sending hundreds of ids as parameters
-    to each of four queries cost PostgreSQL's driver more than running them."""
+    model per project and milestone: what a board snapshot and an event send. `projects` are ORM
+    projects or rows of PROJECT_COLUMNS, `ids` their ids or the query that selects them: sending
+    hundreds of ids as parameters to each query cost PostgreSQL's driver more than running them."""
     if not projects:
         return []
     found = await _project_fields(session, projects, ids)

@@ -43,6 +43,7 @@ from server.projects.reads import (
     UpdateRead,
     milestone_reads,
     one_project_read,
+    project_jsons,
     project_reads,
     update_reads,
 )
@@ -305,17 +306,14 @@ async def post_update(session: AsyncSession, *, by: User, project_id: int, data:
     session.add(milestone)
     await session.flush()
     update_read = UpdateRead(**update.model_dump(), author_name=by.name)
-    project_read = await one_project_read(session, project)
-    milestone_read = next(m for m in project_read.milestones if m.id == milestone.id)
+    # The event's objects as JSON straight from the rows: every post pays for them before it is seen.
+    (project_json,) = await project_jsons(session, [project], [project.id])
+    milestone_json = next(m for m in project_json["milestones"] if m["id"] == milestone.id)
     await _emit(
         session,
         project,
         "progress.posted",
-        {
-            "update": _jsonable(update_read),
-            "milestone": _jsonable(milestone_read),
-            "project": _jsonable(project_read),
-        },
+        {"update": _jsonable(update_read), "milestone": milestone_json, "project": project_json},
     )
     return update_read
 

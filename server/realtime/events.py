@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,6 +55,7 @@ async def record_event(session: AsyncSession, *, boards: list[str], type: str, d
     pending: list[OutgoingEvent] = session.info.setdefault(PENDING_KEY, [])
     ordered = sorted(set(boards))
     seqs = await next_seqs(session, ordered)
+    rows: list[dict[str, Any]] = []
     for board in ordered:
         seq = seqs[board]
         # The message is assembled as text so that data is serialised once, not once per board.
@@ -62,9 +63,9 @@ async def record_event(session: AsyncSession, *, boards: list[str], type: str, d
             f'{{"seq":{seq},"type":{json.dumps(type)},"scope":{json.dumps(board)},'
             f'"at":{json.dumps(encode(at))},"data":{data_json}}}'
         )
-        session.add(BoardEvent(board=board, seq=seq, type=type, at=at, message=message))
+        rows.append({"board": board, "seq": seq, "type": type, "at": at, "message": message})
         pending.append(OutgoingEvent(board=board, seq=seq, message=message))
-    await session.flush()
+    await session.execute(insert(BoardEvent.__table__), rows)  # one statement, no ORM bookkeeping
 
 
 def take_pending(session: AsyncSession) -> list[OutgoingEvent]:
