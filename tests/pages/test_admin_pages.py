@@ -9,6 +9,7 @@ from server.accounts.models import Unit, User
 from server.accounts.uploads import ImportUpload
 from server.audit import HistoryEntry
 from tests import factories
+from tests.web import csrf_of, log_in
 
 ADMIN_PAGES = [
     "/admin/units",
@@ -26,17 +27,6 @@ CLEAN_ROWS = (
 )
 
 
-async def _login(client, user):
-    response = await client.post("/login", data={"username": user.username, "password": factories.PASSWORD})
-    assert response.status_code == 303
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no csrf_token field"
-    return match.group(1)
-
-
 async def _count(runtime, model, *where) -> int:
     async with runtime.sessionmaker() as db:
         return await db.scalar(select(func.count()).select_from(model).where(*where))
@@ -48,16 +38,16 @@ async def _get(runtime, model, id_):
 
 
 async def _admin_page(client, world, path="/admin/units", *, admin=None):
-    await _login(client, admin or world.admin)
+    await log_in(client, admin or world.admin)
     page = await client.get(path)
     assert page.status_code == 200, page.text
-    return _csrf(page.text)
+    return csrf_of(page.text)
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
 @pytest.mark.parametrize("who", ["leader", "member"])
 async def test_only_an_admin_opens_the_admin_pages(client, world, path, who):
-    await _login(client, getattr(world, who))
+    await log_in(client, getattr(world, who))
     response = await client.get(path.format(unit=world.bidang.id, user=world.member.id))
     assert response.status_code == 403
     assert "text/html" in response.headers["content-type"]
@@ -70,7 +60,7 @@ async def test_anonymous_visitors_are_sent_to_sign_in(client, world):
 
 
 async def test_admin_home_links_the_admin_pages(client, world):
-    await _login(client, world.admin)
+    await log_in(client, world.admin)
     html = (await client.get("/")).text
     for path in ("/admin/units", "/admin/users", "/admin/import", "/admin/history"):
         assert f'href="{path}"' in html
@@ -163,7 +153,7 @@ async def test_admin_forms_without_the_csrf_token_change_nothing(client, world, 
 
 
 async def test_user_search_finds_by_nip_with_or_without_spaces(client, world):
-    await _login(client, world.admin)
+    await log_in(client, world.admin)
     nip = world.member.nip
     for q in (nip, f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}", nip[:12]):
         html = (await client.get("/admin/users", params={"q": q})).text
@@ -178,7 +168,7 @@ async def test_user_list_pages_25_at_a_time(client, world, runtime):
     async with runtime.transaction() as db:
         for n in range(25):
             await factories.make_user(db, unit=world.bidang, name=f"Zaenal {n:02d}")
-    await _login(client, world.admin)
+    await log_in(client, world.admin)
     first = (await client.get("/admin/users")).text
     assert "Halaman 1 dari 2" in first and 'href="/admin/users?page=2"' in first
     second = (await client.get("/admin/users", params={"page": 2})).text

@@ -27,17 +27,10 @@ from server.performance.rules import (
     distribution_warnings,
 )
 from server.performance.views import period_label
-from tests import factories
+from tests.web import log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGLISH = {"accept-language": "en-US,en;q=0.9"}
-
-
-async def _login(client, user):
-    response = await client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD, "next": "/"}
-    )
-    assert response.status_code == 303
 
 
 def _lang(html: str) -> str:
@@ -145,7 +138,7 @@ async def test_the_switch_on_the_survey_page_needs_no_sign_in(client, world):
 
 async def test_a_signed_in_users_stored_language_beats_the_browser(client, world, runtime, setup):
     await _set_locale(runtime, world.member, "id")
-    await _login(client, world.member)
+    await log_in(client, world.member)
     indonesian = await client.get("/", headers=ENGLISH)
     assert _lang(indonesian.text) == "id" and "Pekerjaan saya" in indonesian.text
 
@@ -155,7 +148,7 @@ async def test_a_signed_in_users_stored_language_beats_the_browser(client, world
 
 
 async def test_switching_while_signed_in_stores_the_choice_on_the_user(client, world, runtime, setup):
-    await _login(client, world.member)
+    await log_in(client, world.member)
     token = _csrf((await client.get("/")).text)
     response = await client.post("/language", data={"language": "en", "next": "/", "csrf_token": token})
     assert response.status_code == 303
@@ -167,7 +160,7 @@ async def test_switching_while_signed_in_stores_the_choice_on_the_user(client, w
 
 
 async def test_switching_while_signed_in_with_a_wrong_token_is_refused(client, world, runtime, setup):
-    await _login(client, world.member)
+    await log_in(client, world.member)
     response = await client.post("/language", data={"language": "en", "next": "/", "csrf_token": "palsu"})
     assert response.status_code == 403
     async with runtime.sessionmaker() as db:
@@ -188,7 +181,7 @@ async def test_concurrent_requests_in_two_languages_do_not_mix(client):
 
 async def test_the_board_and_its_live_labels_are_in_english(client, world, runtime, setup):
     await _set_locale(runtime, world.leader, "en")
-    await _login(client, world.leader)
+    await log_in(client, world.leader)
     board = await client.get(f"/board/unit/{world.dinas.id}")
     assert _lang(board.text) == "en" and "Unit board" in board.text and "Pantau adoption" in board.text
     labels = re.search(r'<script type="application/json" id="board-labels">(.*?)</script>', board.text, re.S)
@@ -197,7 +190,7 @@ async def test_the_board_and_its_live_labels_are_in_english(client, world, runti
 
 
 async def test_an_english_api_message_is_shown_in_indonesian_on_an_indonesian_page(client, world, setup):
-    await _login(client, world.member)
+    await log_in(client, world.member)
     token = _csrf((await client.get("/")).text)
     form = {"csrf_token": token, "milestone_id": str(setup.milestone.id), "back": "/", "blockers": ""}
     await client.post(
@@ -213,7 +206,7 @@ async def test_an_english_api_message_is_shown_in_indonesian_on_an_indonesian_pa
 
 
 async def test_an_indonesian_page_message_is_shown_in_english_on_an_english_page(client, world, setup):
-    await _login(client, world.member)
+    await log_in(client, world.member)
     response = await client.post(
         f"/projects/{setup.project.id}/updates",
         data={"csrf_token": "palsu", "milestone_id": str(setup.milestone.id), "progress_pct": "1"},

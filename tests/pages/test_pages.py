@@ -11,18 +11,7 @@ from server.deps import SESSION_COOKIE
 from server.projects.models import ProgressUpdate
 from server.realtime.events import board_position, unit_board
 from tests import factories
-
-
-async def _login(client, user, next_="/"):
-    return await client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD, "next": next_}
-    )
-
-
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no csrf_token field"
-    return match.group(1)
+from tests.web import csrf_of, sign_in
 
 
 async def _count_updates(runtime) -> int:
@@ -54,7 +43,7 @@ async def test_anonymous_page_request_redirects_to_login_with_next(client, world
 
 
 async def test_login_sets_httponly_lax_cookie_and_lands_on_next(client, world, setup):
-    response = await _login(client, world.member, f"/projects/{setup.project.id}")
+    response = await sign_in(client, world.member, f"/projects/{setup.project.id}")
     assert response.status_code == 303
     assert response.headers["location"] == f"/projects/{setup.project.id}"
     cookie = response.headers["set-cookie"].lower()
@@ -66,7 +55,7 @@ async def test_login_sets_httponly_lax_cookie_and_lands_on_next(client, world, s
     "target", ["https://evil.example", "//evil", "/\\evil.example", "https:/evil", "evil"]
 )
 async def test_login_does_not_follow_next_off_site(client, world, target):
-    response = await _login(client, world.member, target)
+    response = await sign_in(client, world.member, target)
     assert response.status_code == 303
     assert response.headers["location"] == "/"
 
@@ -83,7 +72,7 @@ async def test_bad_password_shows_the_form_again_with_an_error(client, world):
 
 
 async def test_staff_home_shows_their_milestone_with_a_post_form(client, world, setup):
-    await _login(client, world.member)
+    await sign_in(client, world.member)
     response = await client.get("/")
     assert response.status_code == 200
     html = response.text
@@ -95,8 +84,8 @@ async def test_staff_home_shows_their_milestone_with_a_post_form(client, world, 
 
 
 async def test_posting_the_update_form_without_javascript_stores_it(client, world, runtime, setup):
-    await _login(client, world.member)
-    token = _csrf((await client.get("/")).text)
+    await sign_in(client, world.member)
+    token = csrf_of((await client.get("/")).text)
     response = await client.post(f"/projects/{setup.project.id}/updates", data=_update_form(setup, token))
     assert response.status_code == 303
     assert response.headers["location"] == "/?saved=1"
@@ -111,7 +100,7 @@ async def test_posting_the_update_form_without_javascript_stores_it(client, worl
 
 @pytest.mark.parametrize("token", [None, "", "palsu"])
 async def test_update_form_without_a_valid_csrf_token_is_refused(client, world, runtime, setup, token):
-    await _login(client, world.member)
+    await sign_in(client, world.member)
     response = await client.post(f"/projects/{setup.project.id}/updates", data=_update_form(setup, token))
     assert response.status_code == 403
     assert "text/html" in response.headers["content-type"]
@@ -119,8 +108,8 @@ async def test_update_form_without_a_valid_csrf_token_is_refused(client, world, 
 
 
 async def test_update_form_rule_violation_shows_a_page_and_writes_nothing(client, world, runtime, setup):
-    await _login(client, world.member)
-    token = _csrf((await client.get("/")).text)
+    await sign_in(client, world.member)
+    token = csrf_of((await client.get("/")).text)
     await client.post(
         f"/projects/{setup.project.id}/updates", data=_update_form(setup, token, progress_pct="50")
     )
@@ -137,7 +126,7 @@ async def test_update_form_rule_violation_shows_a_page_and_writes_nothing(client
 
 
 async def test_staff_opening_a_unit_board_gets_a_friendly_404_page(client, world, setup):
-    await _login(client, world.member)
+    await sign_in(client, world.member)
     response = await client.get(f"/board/unit/{world.dinas.id}")
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
@@ -146,7 +135,7 @@ async def test_staff_opening_a_unit_board_gets_a_friendly_404_page(client, world
 
 
 async def test_leader_sees_the_unit_board_with_its_position(client, world, runtime, setup):
-    await _login(client, world.leader)
+    await sign_in(client, world.leader)
     response = await client.get(f"/board/unit/{world.dinas.id}")
     assert response.status_code == 200
     assert setup.project.name in response.text and "Papan unit" in response.text
@@ -162,7 +151,7 @@ async def test_leader_sees_the_unit_board_with_its_position(client, world, runti
 
 
 async def test_leader_home_is_their_unit_board(client, world):
-    await _login(client, world.leader)
+    await sign_in(client, world.leader)
     response = await client.get("/")
     assert response.status_code == 303 and response.headers["location"] == f"/board/unit/{world.dinas.id}"
 
@@ -172,15 +161,15 @@ async def test_board_data_cannot_break_out_of_its_script_block(client, world, ru
         await factories.make_project(
             db, by=world.admin, unit=world.dinas, lead=world.lead, name="</script><b>x</b>"
         )
-    await _login(client, world.leader)
+    await sign_in(client, world.leader)
     html = (await client.get(f"/board/unit/{world.dinas.id}")).text
     assert "</script><b>" not in html
     assert "&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in html
 
 
 async def test_project_page_shows_milestones_feed_and_form_to_members_only(client, world, setup):
-    await _login(client, world.member)
-    token = _csrf((await client.get("/")).text)
+    await sign_in(client, world.member)
+    token = csrf_of((await client.get("/")).text)
     back = f"/projects/{setup.project.id}"
     posted = await client.post(
         back + "/updates", data=_update_form(setup, token, back=back, blockers="Printer rusak")
@@ -191,21 +180,21 @@ async def test_project_page_shows_milestones_feed_and_form_to_members_only(clien
     assert world.member.name in html and "Printer rusak" in html and "40%" in html
     assert f'action="/projects/{setup.project.id}/updates"' in html
     client.cookies.clear()
-    await _login(client, world.leader)
+    await sign_in(client, world.leader)
     leader_view = (await client.get(back)).text
     assert setup.milestone.title in leader_view and 'name="progress_pct"' not in leader_view
 
 
 async def test_admin_home_lists_units_linking_to_their_boards(client, world):
-    await _login(client, world.admin)
+    await sign_in(client, world.admin)
     html = (await client.get("/")).text
     assert f'href="/board/unit/{world.bidang.id}"' in html and world.bidang.name in html
 
 
 async def test_logout_ends_the_session(client, world):
-    login = await _login(client, world.member)
+    login = await sign_in(client, world.member)
     old_cookie = login.cookies[SESSION_COOKIE]
-    token = _csrf((await client.get("/")).text)
+    token = csrf_of((await client.get("/")).text)
     response = await client.post("/logout", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["location"] == "/login"
     client.cookies.clear()
@@ -215,6 +204,6 @@ async def test_logout_ends_the_session(client, world):
 
 
 async def test_logout_without_the_csrf_token_keeps_the_session(client, world):
-    await _login(client, world.member)
+    await sign_in(client, world.member)
     assert (await client.post("/logout", data={})).status_code == 403
     assert (await client.get("/")).status_code == 200

@@ -13,6 +13,8 @@ from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
 from server.performance.models import OrganisationResult, Rating, Target
 from tests import factories
+from tests.api import close_milestone
+from tests.web import log_in
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 WIB
 PERIOD = {"period": "2026-11"}
@@ -23,26 +25,10 @@ def frozen():
     clock.freeze(NOW)
 
 
-async def _login(client, user):
-    response = await client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD, "next": "/"}
-    )
-    assert response.status_code == 303
-
-
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has no csrf_token field"
     return match.group(1)
-
-
-async def _close(client, world, milestone_id, quality, closed_on):
-    response = await client.post(
-        f"/api/v1/milestones/{milestone_id}/close",
-        json={"quality": quality, "closed_on": closed_on.isoformat()},
-        headers=world.auth(world.lead),
-    )
-    assert response.status_code == 200, response.text
 
 
 async def _milestone(runtime, world, setup, due: date, weight: int = 1):
@@ -66,9 +52,9 @@ async def test_person_page_shows_indicator_values_and_links_to_the_closed_milest
     frozen, client, world, runtime, setup
 ):
     late = await _milestone(runtime, world, setup, date(2026, 11, 10))
-    await _close(client, world, setup.milestone.id, 4, date(2026, 11, 18))  # weight 3, on time
-    await _close(client, world, late.id, 2, date(2026, 11, 13))  # weight 1, 3 days late
-    await _login(client, world.member)
+    await close_milestone(client, world, setup.milestone.id, 4, date(2026, 11, 18))  # weight 3, on time
+    await close_milestone(client, world, late.id, 2, date(2026, 11, 13))  # weight 1, 3 days late
+    await log_in(client, world.member)
     response = await client.get(f"/people/{world.member.id}", params=PERIOD)
     assert response.status_code == 200
     html = response.text
@@ -85,7 +71,7 @@ async def test_person_page_shows_indicator_values_and_links_to_the_closed_milest
 
 
 async def test_staff_cannot_open_another_persons_page(frozen, client, world, setup):
-    await _login(client, world.outsider)
+    await log_in(client, world.outsider)
     response = await client.get(f"/people/{world.member.id}", params=PERIOD)
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
@@ -97,7 +83,7 @@ async def test_satisfaction_below_the_minimum_sample_is_shown_as_not_counting(fr
         await record_feedback(
             db, data=FeedbackCreate(unit_id=world.bidang.id, employee_id=world.member.id, answers=[4] * 9)
         )
-    await _login(client, world.member)
+    await log_in(client, world.member)
     html = (await client.get(f"/people/{world.member.id}", params=PERIOD)).text
     assert "Belum cukup responden" in html and "1 dari minimal 384 jawaban" in html
     assert 'id="sumber-survei"' in html and "20 Nov 2026" in html
@@ -112,8 +98,8 @@ async def test_trend_chart_has_six_points_per_indicator(client, world, runtime, 
             )
         clock.freeze(NOW)
         milestone = await _milestone(runtime, world, setup, date(2026, month, 12))
-        await _close(client, world, milestone.id, 4, date(2026, month, 14))
-    await _login(client, world.member)
+        await close_milestone(client, world, milestone.id, 4, date(2026, month, 14))
+    await log_in(client, world.member)
     html = (await client.get(f"/people/{world.member.id}", params=PERIOD)).text
     svg = re.search(r'<svg class="trend__svg".*?</svg>', html, re.S)
     assert svg and '<title id="trend-title">' in svg.group(0)
@@ -130,7 +116,7 @@ async def test_trend_chart_has_six_points_per_indicator(client, world, runtime, 
 
 
 async def _evaluation_form(client, world):
-    await _login(client, world.lead)  # the member's supervisor (atasan langsung)
+    await log_in(client, world.lead)  # the member's supervisor (atasan langsung)
     page = await client.get(f"/people/{world.member.id}/evaluation", params=PERIOD)
     assert page.status_code == 200
     return _csrf(page.text)
@@ -139,7 +125,7 @@ async def _evaluation_form(client, world):
 async def test_supervisor_confirms_the_suggestion_on_the_evaluation_page(
     frozen, client, world, runtime, setup
 ):
-    await _close(client, world, setup.milestone.id, 5, date(2026, 11, 18))  # suggests "above"
+    await close_milestone(client, world, setup.milestone.id, 5, date(2026, 11, 18))  # suggests "above"
     token = await _evaluation_form(client, world)
     url = f"/people/{world.member.id}/evaluation?period=2026-11"
     response = await client.post(url, data={"csrf_token": token, "hasil_kerja": "above", "reason": ""})
@@ -162,7 +148,7 @@ async def test_supervisor_confirms_the_suggestion_on_the_evaluation_page(
 async def test_override_without_a_reason_shows_the_message_and_stores_nothing(
     frozen, client, world, runtime, setup
 ):
-    await _close(client, world, setup.milestone.id, 5, date(2026, 11, 18))  # suggests "above"
+    await close_milestone(client, world, setup.milestone.id, 5, date(2026, 11, 18))  # suggests "above"
     token = await _evaluation_form(client, world)
     response = await client.post(
         f"/people/{world.member.id}/evaluation?period=2026-11",
@@ -194,7 +180,7 @@ async def test_evaluation_forms_without_a_valid_csrf_token_are_refused(
 
 
 async def test_a_leader_who_is_not_the_supervisor_sees_but_cannot_rate(frozen, client, world):
-    await _login(client, world.leader)
+    await log_in(client, world.leader)
     assert (await client.get(f"/people/{world.member.id}", params=PERIOD)).status_code == 200
     assert (await client.get(f"/people/{world.member.id}/evaluation", params=PERIOD)).status_code == 403
 
@@ -219,7 +205,7 @@ async def test_distribution_page_shows_counts_and_the_admin_sets_the_organisatio
     await _rate(client, world, world.lead, "above", "above")  # Sangat Baik
     await _rate(client, world, world.outsider, "meets", "meets")  # Baik
     url = f"/units/{world.dinas.id}/distribution"
-    await _login(client, world.leader)
+    await log_in(client, world.leader)
     leader_view = await client.get(url, params=PERIOD)
     assert leader_view.status_code == 200
     bar = r'Sangat Baik</span>\s*<span[^>]*>.*?</span>\s*<span class="dist-bar__value">'
@@ -235,7 +221,7 @@ async def test_distribution_page_shows_counts_and_the_admin_sets_the_organisatio
     assert refused.status_code == 403 and await _count(runtime, OrganisationResult) == 0
 
     client.cookies.clear()
-    await _login(client, world.admin)
+    await log_in(client, world.admin)
     token = _csrf((await client.get(url, params=PERIOD)).text)
     response = await client.post(
         f"/units/{world.dinas.id}/organisation-result?period=2026-11",
@@ -253,10 +239,10 @@ async def test_distribution_page_shows_counts_and_the_admin_sets_the_organisatio
 
 async def test_targets_page_saves_a_target_and_warns_when_it_was_never_reached(client, world, runtime, setup):
     clock.freeze(datetime(2026, 10, 20, 3, tzinfo=UTC))
-    await _close(client, world, setup.milestone.id, 3, date(2026, 10, 20))
+    await close_milestone(client, world, setup.milestone.id, 3, date(2026, 10, 20))
     clock.freeze(NOW)
     url = f"/admin/units/{world.bidang.id}/targets"
-    await _login(client, world.admin)
+    await log_in(client, world.admin)
     page = await client.get(url, params=PERIOD)
     assert page.status_code == 200 and "Bawaan Pantau" in page.text
     response = await client.post(
@@ -278,7 +264,7 @@ async def test_targets_page_saves_a_target_and_warns_when_it_was_never_reached(c
 
 async def test_targets_form_shows_the_validation_message_and_stores_nothing(frozen, client, world, runtime):
     url = f"/admin/units/{world.bidang.id}/targets"
-    await _login(client, world.admin)
+    await log_in(client, world.admin)
     token = _csrf((await client.get(url, params=PERIOD)).text)
     response = await client.post(f"{url}?period=2026-11", data={"csrf_token": token, "target_quality": "9"})
     assert response.status_code == 422 and "antara 1 dan 5" in response.text and 'value="9"' in response.text
@@ -287,7 +273,7 @@ async def test_targets_form_shows_the_validation_message_and_stores_nothing(froz
 
 async def test_a_leader_reads_the_targets_page_but_cannot_post_the_form(frozen, client, world, runtime):
     url = f"/admin/units/{world.bidang.id}/targets"
-    await _login(client, world.leader)
+    await log_in(client, world.leader)
     page = await client.get(url, params=PERIOD)
     assert page.status_code == 200 and 'name="target_quality"' not in page.text
     response = await client.post(
@@ -296,5 +282,5 @@ async def test_a_leader_reads_the_targets_page_but_cannot_post_the_form(frozen, 
     assert response.status_code == 403
     assert await _count(runtime, Target) == 0
     client.cookies.clear()
-    await _login(client, world.sibling_leader)
+    await log_in(client, world.sibling_leader)
     assert (await client.get(url, params=PERIOD)).status_code == 404

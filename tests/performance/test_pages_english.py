@@ -10,7 +10,8 @@ import pytest
 from server import clock
 from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
-from tests import factories
+from tests.api import close_milestone
+from tests.web import log_in
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 WIB
 PERIOD = {"period": "2026-11"}
@@ -22,22 +23,6 @@ def frozen():
     clock.freeze(NOW)
 
 
-async def _login(client, user):
-    response = await client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD, "next": "/"}
-    )
-    assert response.status_code == 303
-
-
-async def _close(client, world, milestone_id, quality, closed_on):
-    response = await client.post(
-        f"/api/v1/milestones/{milestone_id}/close",
-        json={"quality": quality, "closed_on": closed_on.isoformat()},
-        headers=world.auth(world.lead),
-    )
-    assert response.status_code == 200, response.text
-
-
 async def _page(client, url, headers=None) -> str:
     response = await client.get(url, params=PERIOD, headers=headers)
     assert response.status_code == 200
@@ -47,12 +32,12 @@ async def _page(client, url, headers=None) -> str:
 async def test_person_page_explains_the_indicators_in_the_page_language(
     frozen, client, world, runtime, setup
 ):
-    await _close(client, world, setup.milestone.id, 4, date(2026, 11, 18))
+    await close_milestone(client, world, setup.milestone.id, 4, date(2026, 11, 18))
     async with runtime.transaction() as db:
         await record_feedback(
             db, data=FeedbackCreate(unit_id=world.bidang.id, employee_id=world.member.id, answers=[4] * 9)
         )
-    await _login(client, world.member)
+    await log_in(client, world.member)
     url = f"/people/{world.member.id}"
 
     english = await _page(client, url, ENGLISH)
@@ -80,7 +65,7 @@ async def test_person_page_explains_the_indicators_in_the_page_language(
 async def test_the_api_explains_in_indonesian_whatever_language_the_client_asks_for(
     frozen, client, world, setup
 ):
-    await _close(client, world, setup.milestone.id, 4, date(2026, 11, 18))
+    await close_milestone(client, world, setup.milestone.id, 4, date(2026, 11, 18))
     url = f"/api/v1/users/{world.member.id}/performance"
     for language in ({}, ENGLISH):
         body = (await client.get(url, params=PERIOD, headers=world.auth(world.member) | language)).json()
@@ -100,7 +85,7 @@ async def test_the_api_explains_in_indonesian_whatever_language_the_client_asks_
 
 async def test_targets_page_warns_in_the_page_language_and_the_api_in_indonesian(client, world, setup):
     clock.freeze(datetime(2026, 10, 20, 3, tzinfo=UTC))
-    await _close(client, world, setup.milestone.id, 3, date(2026, 10, 20))
+    await close_milestone(client, world, setup.milestone.id, 3, date(2026, 10, 20))
     clock.freeze(NOW)
     put = await client.put(
         f"/api/v1/units/{world.bidang.id}/targets",
@@ -112,7 +97,7 @@ async def test_targets_page_warns_in_the_page_language_and_the_api_in_indonesian
         "Target ini belum pernah tercapai: target kualitas hasil kerja 4,8 lebih tinggi dari capaian "
         "tertinggi unit (3) dalam 4 periode terakhir."
     ]
-    await _login(client, world.admin)
+    await log_in(client, world.admin)
     url = f"/admin/units/{world.bidang.id}/targets"
     english = await _page(client, url, ENGLISH)
     assert (
@@ -150,7 +135,7 @@ async def test_distribution_page_warns_in_the_page_language_and_the_api_in_indon
         "Predikat Butuh Perbaikan 0% di bawah batas minimal 60% untuk organisasi Butuh Perbaikan.",
         "Predikat Sangat Baik 66,67% melebihi batas 10% untuk organisasi Butuh Perbaikan.",
     ]
-    await _login(client, world.leader)
+    await log_in(client, world.leader)
     url = f"/units/{world.dinas.id}/distribution"
     english = await _page(client, url, ENGLISH)
     assert (

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from server import clock
 from server.audit import HistoryEntry
 from tests import factories
+from tests.api import close_milestone
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 WIB
 
@@ -15,15 +16,6 @@ NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 WIB
 @pytest.fixture
 def frozen():
     clock.freeze(NOW)
-
-
-async def _close(client, world, milestone_id, quality, closed_on=None):
-    body = {"quality": quality} | ({"closed_on": closed_on.isoformat()} if closed_on else {})
-    response = await client.post(
-        f"/api/v1/milestones/{milestone_id}/close", json=body, headers=world.auth(world.lead)
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def _late_milestone(runtime, world, setup, due: date):
@@ -42,8 +34,8 @@ async def _performance(client, world, viewer, period="2026-11", user=None):
 
 async def test_timeliness_and_quality_are_weighted_with_sources(frozen, client, world, runtime, setup):
     late = await _late_milestone(runtime, world, setup, date(2026, 11, 10))
-    await _close(client, world, setup.milestone.id, 4, date(2026, 11, 18))  # weight 3, on time
-    await _close(client, world, late.id, 2, date(2026, 11, 13))  # weight 1, 3 days late
+    await close_milestone(client, world, setup.milestone.id, 4, date(2026, 11, 18))  # weight 3, on time
+    await close_milestone(client, world, late.id, 2, date(2026, 11, 13))  # weight 1, 3 days late
     response = await _performance(client, world, world.member)
     assert response.status_code == 200
     body = response.json()
@@ -76,7 +68,7 @@ async def test_rescheduled_milestone_keeps_lateness_accrued_before_the_move(clie
     )
     assert response.status_code == 200
     clock.freeze(datetime(2026, 11, 14, 3, tzinfo=UTC))
-    closed = await _close(client, world, moved.id, 4)
+    closed = await close_milestone(client, world, moved.id, 4)
     assert closed["days_late"] == 0  # against the date in force
     source = {i["key"]: i for i in (await _performance(client, world, world.member)).json()["indicators"]}[
         "timeliness"
@@ -88,7 +80,7 @@ async def test_rescheduled_milestone_keeps_lateness_accrued_before_the_move(clie
 
 async def test_milestone_closed_late_evening_in_jakarta_belongs_to_that_month(client, world, setup):
     clock.freeze(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))  # 23:30 WIB, 30 November
-    await _close(client, world, setup.milestone.id, 5)
+    await close_milestone(client, world, setup.milestone.id, 5)
     november = {
         i["key"]: i for i in (await _performance(client, world, world.member, "2026-11")).json()["indicators"]
     }
@@ -133,7 +125,7 @@ async def _history(runtime, user_id):
 
 
 async def test_supervisor_confirms_or_overrides_with_reason(frozen, client, world, runtime, setup):
-    await _close(client, world, setup.milestone.id, 5, date(2026, 11, 18))
+    await close_milestone(client, world, setup.milestone.id, 5, date(2026, 11, 18))
     url = f"/api/v1/users/{world.member.id}/evaluation"
     suggested = (await _performance(client, world, world.lead)).json()["hasil_kerja_suggested"]
     assert suggested == "above"  # timeliness 100 / 90 and quality 5 / 4: mean 118%
