@@ -130,13 +130,14 @@ async def build_unit(
 
 
 @contextmanager
-def counted_statements(session: AsyncSession) -> Iterator[list[str]]:
-    """Every SQL statement the session's engine sends, except transaction control."""
+def counted_statements(session: AsyncSession, connection: Any) -> Iterator[list[str]]:
+    """Every SQL statement the session sends on its `connection`, except transaction control (other work
+    on the same engine, such as the runtime's background checkpoint, is not the snapshot's)."""
     statements: list[str] = []
     engine = session.bind.sync_engine  # type: ignore[union-attr]
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+    def count(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if conn is connection and not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
@@ -148,7 +149,8 @@ def counted_statements(session: AsyncSession) -> Iterator[list[str]]:
 
 async def _snapshot_statements(runtime: Runtime, unit_id: int) -> tuple[list[str], dict[str, Any]]:
     async with runtime.read_sessionmaker() as session:
-        with counted_statements(session) as statements:
+        connection = (await session.connection()).sync_connection
+        with counted_statements(session, connection) as statements:
             snapshot = await unit_snapshot(session, unit_id)
     return statements, snapshot
 
