@@ -1,4 +1,4 @@
-"""The append-only history of every change to a milestone, score, rating, target, user or role:
+"""The append-only history of every change to a milestone, score, rating, target, user, role or unit:
 who, when, what before, what after, and why. Nothing in Pantau updates or deletes these rows."""
 
 from datetime import datetime

@@ -22,7 +22,7 @@ from server.projects.models import Milestone
 
 USERS_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
-ENTITIES = ("milestone", "rating", "target", "user", "organisation_result")
+ENTITIES = ("milestone", "rating", "target", "user", "unit", "organisation_result")
 
 
 async def admin_page(user: PageUser) -> User:

@@ -1,6 +1,6 @@
 """The change history page: the append-only trail of every change to milestones, ratings, targets,
-accounts and organisation results, newest first, filtered by a GET form. Read-only by design: Pantau has
-no way to edit or delete a history entry, on this page or in the API."""
+accounts, units and organisation results, newest first, filtered by a GET form. Read-only by design:
+Pantau has no way to edit or delete a history entry, on this page or in the API."""
 
 from datetime import date
 

@@ -17,7 +17,7 @@ from server.accounts.importer import ROLE_WORDS, ImportReport, import_staff
 from server.accounts.service import list_units
 from server.bodylimit import UPLOAD_BODY_LIMIT, body_limited_route
 from server.deps import SessionDep
-from server.errors import Invalid
+from server.pages.forms import attempt
 from server.pages.i18n import localise_message, request_locale
 from server.pages.render import render
 from server.pages.routes import check_csrf
@@ -119,12 +119,12 @@ async def check_file(request: Request, session: SessionDep, admin: AdminPage) ->
         content = await upload.read()
     if not content:
         return _page(request, status_code=422, failure="empty", filename=filename)
-    try:
-        report = await import_staff(session, by_id=admin.id, filename=filename, content=content, dry_run=True)
-    except Invalid as exc:
-        return _page(
-            request, status_code=422, failure="unreadable", detail=str(exc.detail), filename=filename
-        )
+    report, problem = await attempt(
+        lambda: import_staff(session, by_id=admin.id, filename=filename, content=content, dry_run=True),
+        session=session,
+    )
+    if report is None:
+        return _page(request, status_code=422, failure="unreadable", detail=problem, filename=filename)
     kept = None
     if report.ok:
         kept = await uploads.keep_upload(
@@ -151,14 +151,12 @@ async def import_file(
     if upload is None:
         return _page(request, status_code=409, failure="expired")
     filename, content = upload.filename, upload.content
-    try:
-        report = await import_staff(
-            session, by_id=admin.id, filename=filename, content=content, dry_run=False
-        )
-    except Invalid as exc:
-        return _page(
-            request, status_code=422, failure="unreadable", detail=str(exc.detail), filename=filename
-        )
+    report, problem = await attempt(
+        lambda: import_staff(session, by_id=admin.id, filename=filename, content=content, dry_run=False),
+        session=session,
+    )
+    if report is None:
+        return _page(request, status_code=422, failure="unreadable", detail=problem, filename=filename)
     if not report.ok:
         # The data changed since the check (e.g. one of these NIPs got an account): nothing was written.
         await uploads.discard_upload(session, upload)

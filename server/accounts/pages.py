@@ -26,7 +26,7 @@ from server.accounts.admin_views import (
 from server.accounts.models import Role, User, UserCreate, UserUpdate
 from server.accounts.nip import InvalidNip, normalize_nip
 from server.deps import SessionDep
-from server.errors import Conflict, Invalid
+from server.pages.forms import attempt
 from server.pages.render import render
 from server.pages.routes import check_csrf
 
@@ -117,6 +117,17 @@ async def new_user_page(request: Request, session: SessionDep, admin: AdminPage)
     return render(request, "admin_user_new.html", errors={}, form={"role": "staff"}, detail=None, **context)
 
 
+def _field_errors(exc: ValidationError, errors: Errors) -> str | None:
+    """Names each field UserCreate refused; the NIP's own message is said too (it says what is wrong)."""
+    detail = None
+    for problem in exc.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        errors[field] = "nip" if field == "nip" else "invalid"
+        if field == "nip":
+            detail = str(problem.get("ctx", {}).get("error", problem["msg"]))
+    return detail
+
+
 @router.post("/admin/users/baru")
 async def create_user(request: Request, session: SessionDep, admin: AdminPage) -> Response:
     posted = await request.form(max_files=0, max_fields=20)
@@ -146,18 +157,19 @@ async def create_user(request: Request, session: SessionDep, admin: AdminPage) -
     detail, status_code = None, 422
     if not errors:
         try:
-            user = await accounts.create_user(session, data=UserCreate(**data), by_id=admin.id)
+            new = UserCreate(**data)
         except ValidationError as exc:
-            for problem in exc.errors():
-                field = str(problem["loc"][0]) if problem["loc"] else ""
-                errors[field] = "nip" if field == "nip" else "invalid"
-                if field == "nip":
-                    detail = str(problem.get("ctx", {}).get("error", problem["msg"]))
-        except (Invalid, Conflict) as exc:  # an unknown unit or supervisor; a username or NIP taken
-            await session.rollback()  # undo what the refused change flushed
-            detail, status_code = str(exc.detail), exc.status_code
+            detail = _field_errors(exc, errors)
         else:
-            return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
+            user, problem = await attempt(
+                lambda: accounts.create_user(session, data=new, by_id=admin.id),
+                shown=(409, 422),  # an unknown unit or supervisor; a username or NIP taken
+                session=session,
+            )
+            if user is not None:
+                return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
+            if problem:
+                detail, status_code = problem, problem.status_code
     context = await _user_form_context(session, data["unit_id"])
     return render(
         request,
@@ -258,12 +270,14 @@ async def update_user(request: Request, user_id: int, session: SessionDep, admin
     if not changed:
         return await _user_edit(request, session, user_id, unchanged=True)
     try:
-        await accounts.update_user(session, by_id=admin.id, user=person, data=UserUpdate(**changed))
+        data = UserUpdate(**changed)
     except ValidationError:
         return await _user_edit(
             request, session, user_id, status_code=422, errors={"name": "too_long"}, form=form
         )
-    except Invalid as exc:
-        await session.rollback()  # undo what the refused change flushed
-        return await _user_edit(request, session, user_id, status_code=422, form=form, detail=str(exc.detail))
+    _, problem = await attempt(
+        lambda: accounts.update_user(session, by_id=admin.id, user=person, data=data), session=session
+    )
+    if problem:
+        return await _user_edit(request, session, user_id, status_code=422, form=form, detail=problem)
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)

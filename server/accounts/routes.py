@@ -62,13 +62,16 @@ async def list_units(session: SessionDep, user: CurrentUser) -> list[UnitRead]:
 
 @router.post("/units", status_code=201)
 async def create_unit(body: UnitCreate, session: SessionDep, admin: AdminUser) -> UnitRead:
-    return UnitRead.model_validate(await service.create_unit(session, data=body))
+    """Create an OPD (no parent) or a bidang under one. Kept in the history."""
+    return UnitRead.model_validate(await service.create_unit(session, data=body, by_id=admin.id))
 
 
 @router.patch("/units/{unit_id}")
 async def update_unit(unit_id: int, body: UnitUpdate, session: SessionDep, admin: AdminUser) -> UnitRead:
+    """Rename a unit, move it under another (never under itself or its own sub-units) or change its
+    population. Every change is kept in the history."""
     unit = await service.get_unit(session, unit_id)
-    return UnitRead.model_validate(await service.update_unit(session, unit=unit, data=body))
+    return UnitRead.model_validate(await service.update_unit(session, by_id=admin.id, unit=unit, data=body))
 
 
 @router.post("/users", status_code=201)

@@ -81,16 +81,30 @@ async def unit_subtree(session: AsyncSession, unit_id: int) -> set[int]:
     return subtree_in(await unit_parents(session), unit_id)
 
 
-async def create_unit(session: AsyncSession, *, data: UnitCreate) -> Unit:
+UNIT_FIELDS = ("name", "parent_id", "population")
+
+
+async def create_unit(session: AsyncSession, *, data: UnitCreate, by_id: int | None = None) -> Unit:
+    """`by_id` is None when no person creates the unit (the demo loader, the bootstrap admin's unit)."""
     if data.parent_id is not None and await session.get(Unit, data.parent_id) is None:
         raise Invalid(f"Parent unit {data.parent_id} does not exist")
     unit = Unit.model_validate(data)
     session.add(unit)
     await session.flush()
+    await record_change(
+        session,
+        actor_id=by_id,
+        entity="unit",
+        entity_id=unit.id,
+        action="created",
+        after={field: getattr(unit, field) for field in UNIT_FIELDS},
+    )
     return unit
 
 
-async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) -> Unit:
+async def update_unit(session: AsyncSession, *, by_id: int, unit: Unit, data: UnitUpdate) -> Unit:
+    """The history names only the fields whose value changed; a save that changes nothing adds no entry
+    (the admin form always sends every field)."""
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
         raise Invalid("A unit needs a name")
@@ -100,10 +114,23 @@ async def update_unit(session: AsyncSession, *, unit: Unit, data: UnitUpdate) ->
             raise Invalid(f"Parent unit {changes['parent_id']} does not exist")
         if unit.id in ancestors_in(parents, changes["parent_id"]):
             raise Invalid("A unit cannot be placed under itself or one of its own sub-units")
-    for field, value in changes.items():
-        setattr(unit, field, value)
+    before = {
+        field: getattr(unit, field) for field, value in changes.items() if getattr(unit, field) != value
+    }
+    for field in before:
+        setattr(unit, field, changes[field])
     session.add(unit)
     await session.flush()
+    if before:
+        await record_change(
+            session,
+            actor_id=by_id,
+            entity="unit",
+            entity_id=unit.id,
+            action="updated",
+            before=before,
+            after={field: getattr(unit, field) for field in before},
+        )
     return unit
 
 

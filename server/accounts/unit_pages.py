@@ -11,7 +11,7 @@ from server.accounts import service as accounts
 from server.accounts.admin_views import AdminPage, Errors, form_number, people_per_unit, unit_tree
 from server.accounts.models import UnitCreate, UnitUpdate
 from server.deps import SessionDep
-from server.errors import Invalid
+from server.pages.forms import attempt
 from server.pages.render import render
 from server.pages.routes import check_csrf
 
@@ -81,11 +81,12 @@ async def create_unit(
     values, errors = _unit_fields(name, parent_id, population)
     if errors:
         return await _units(request, session, status_code=422, errors=errors, form=form)
-    try:
-        unit = await accounts.create_unit(session, data=UnitCreate(**values))
-    except Invalid as exc:
-        await session.rollback()  # undo what the refused change flushed
-        return await _units(request, session, status_code=422, form=form, detail=str(exc.detail))
+    data = UnitCreate(**values)
+    unit, problem = await attempt(
+        lambda: accounts.create_unit(session, data=data, by_id=admin.id), session=session
+    )
+    if unit is None:
+        return await _units(request, session, status_code=422, form=form, detail=problem)
     return RedirectResponse(f"/admin/units?saved={unit.id}#unit-{unit.id}", status_code=303)
 
 
@@ -141,9 +142,10 @@ async def update_unit(
     values, errors = _unit_fields(name, parent_id, population)
     if errors:
         return await _unit_edit(request, session, unit_id, status_code=422, errors=errors, form=form)
-    try:
-        await accounts.update_unit(session, unit=unit, data=UnitUpdate(**values))
-    except Invalid as exc:
-        await session.rollback()  # undo what the refused change flushed
-        return await _unit_edit(request, session, unit_id, status_code=422, form=form, detail=str(exc.detail))
+    data = UnitUpdate(**values)
+    _, problem = await attempt(
+        lambda: accounts.update_unit(session, by_id=admin.id, unit=unit, data=data), session=session
+    )
+    if problem:
+        return await _unit_edit(request, session, unit_id, status_code=422, form=form, detail=problem)
     return RedirectResponse(f"/admin/units?saved={unit_id}#unit-{unit_id}", status_code=303)

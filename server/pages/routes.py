@@ -13,8 +13,9 @@ from server import clock
 from server.accounts import service as accounts
 from server.accounts.models import Role, User
 from server.deps import SESSION_COOKIE, RuntimeDep, SessionDep
-from server.errors import Conflict, Forbidden, Invalid, NotAuthenticated
+from server.errors import Forbidden, Invalid, NotAuthenticated
 from server.pages import i18n
+from server.pages.forms import attempt
 from server.pages.i18n import N_, gettext
 from server.pages.render import Viewer, render
 from server.projects import service as projects
@@ -219,11 +220,15 @@ async def post_update_form(
         note=note,
         blockers=blockers,
     )
-    try:
-        await projects.post_update(session, by=user, project_id=project_id, data=data)
-    except (Invalid, Conflict) as exc:
-        await session.rollback()
-        return render(request, "update_error.html", status_code=exc.status_code, detail=exc.detail, back=back)
+    _, problem = await attempt(
+        lambda: projects.post_update(session, by=user, project_id=project_id, data=data),
+        shown=(409, 422),
+        session=session,
+    )
+    if problem:
+        return render(
+            request, "update_error.html", status_code=problem.status_code, detail=problem, back=back
+        )
     parts = urlsplit(back)
     query = f"{parts.query}&saved=1" if parts.query else "saved=1"
     return RedirectResponse(urlunsplit(("", "", parts.path, query, parts.fragment)), status_code=303)

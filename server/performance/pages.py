@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.accounts.models import Role, User
 from server.accounts.service import list_units, subtree_in, unit_parents
 from server.deps import PeriodDep, SessionDep
-from server.errors import Forbidden, Invalid
+from server.errors import Forbidden
+from server.pages.forms import attempt
 from server.pages.i18n import N_, localise
 from server.pages.render import environment, render
 from server.pages.routes import PageUser, check_csrf
@@ -60,12 +61,6 @@ def _saved(request: Request) -> bool:
 
 def _back(path: str, period: Period) -> RedirectResponse:
     return RedirectResponse(f"{path}?period={period}&saved=1", status_code=303)
-
-
-async def _rolled_back(session: AsyncSession, user: User) -> None:
-    """Undo a refused change, then reload the signed-in user so the page can be drawn again."""
-    await session.rollback()
-    await session.refresh(user)
 
 
 # --- person --------------------------------------------------------------------------------------------
@@ -162,19 +157,14 @@ async def post_evaluation(
         return await _evaluation(
             request, session, user, user_id, period, status_code=422, error={"hasil": message}, form=form
         )
-    try:
-        await service.set_evaluation(session, by=user, user_id=user_id, period=period, data=data)
-    except Invalid as exc:
-        await _rolled_back(session, user)
+    _, problem = await attempt(
+        lambda: service.set_evaluation(session, by=user, user_id=user_id, period=period, data=data),
+        session=session,
+        reload=(user,),  # the page is drawn again for the signed-in user
+    )
+    if problem:
         return await _evaluation(
-            request,
-            session,
-            user,
-            user_id,
-            period,
-            status_code=422,
-            error={"hasil": str(exc.detail)},
-            form=form,
+            request, session, user, user_id, period, status_code=422, error={"hasil": problem}, form=form
         )
     return _back(f"/people/{user_id}/evaluation", period)
 
@@ -385,11 +375,13 @@ async def post_targets(
         return await _targets(
             request, session, user, unit_id, period, status_code=422, error=message, form=form
         )
-    try:
-        await set_targets(session, by_id=user.id, unit_id=unit_id, period=period, body=body)  # type: ignore[arg-type]
-    except Invalid as exc:
-        await _rolled_back(session, user)
+    _, problem = await attempt(
+        lambda: set_targets(session, by_id=user.id, unit_id=unit_id, period=period, body=body),  # type: ignore[arg-type]
+        session=session,
+        reload=(user,),
+    )
+    if problem:
         return await _targets(
-            request, session, user, unit_id, period, status_code=422, error=str(exc.detail), form=form
+            request, session, user, unit_id, period, status_code=422, error=problem, form=form
         )
     return _back(f"/admin/units/{unit_id}/targets", period)

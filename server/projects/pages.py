@@ -64,7 +64,8 @@ async def plan_milestone(
             data=MilestoneCreate(
                 title=title.strip(), due_date=due, weight=int(weight), assignee_ids=assignee_ids or []
             ),
-        )
+        ),
+        session=session,
     )
     if created is None:
         return _not_saved(request, project_id, problem or "")
@@ -89,7 +90,8 @@ async def reschedule(
     _, problem = await attempt(
         lambda: service.reschedule_milestone(
             session, by=user, milestone_id=milestone_id, data=MilestoneReschedule(due_date=due, reason=reason)
-        )
+        ),
+        session=session,
     )
     if problem:
         return _not_saved(request, project_id, problem)
@@ -117,7 +119,8 @@ async def close(
             by=user,
             milestone_id=milestone_id,
             data=MilestoneClose(quality=int(quality), closed_on=_date(closed_on), note=note.strip() or None),
-        )
+        ),
+        session=session,
     )
     if problem:
         return _not_saved(request, project_id, problem)
@@ -140,6 +143,7 @@ async def add_member(
         lambda: service.add_member(
             session, by=user, project_id=project_id, data=MemberAdd(user_id=int(user_id))
         ),
+        session=session,
         shown=(409, 422),
     )
     if problem:

@@ -125,6 +125,17 @@ async def test_update_form_rule_violation_shows_a_page_and_writes_nothing(client
     assert await _count_updates(runtime) == 1
 
 
+async def test_update_form_on_a_closed_milestone_shows_the_conflict_as_409(client, world, runtime, setup):
+    await client.post(
+        f"/api/v1/milestones/{setup.milestone.id}/close", json={"quality": 4}, headers=world.auth(world.lead)
+    )
+    await sign_in(client, world.member)
+    token = csrf_of((await client.get("/")).text)
+    response = await client.post(f"/projects/{setup.project.id}/updates", data=_update_form(setup, token))
+    assert response.status_code == 409 and "Pembaruan belum tersimpan" in response.text
+    assert await _count_updates(runtime) == 0
+
+
 async def test_staff_opening_a_unit_board_gets_a_friendly_404_page(client, world, setup):
     await sign_in(client, world.member)
     response = await client.get(f"/board/unit/{world.dinas.id}")
