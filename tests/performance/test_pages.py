@@ -13,7 +13,7 @@ from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
 from server.performance.models import OrganisationResult, Rating, Target
 from tests import factories
-from tests.api import close_milestone
+from tests.api import close_milestone, rate
 from tests.web import log_in
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 WIB
@@ -185,25 +185,12 @@ async def test_a_leader_who_is_not_the_supervisor_sees_but_cannot_rate(frozen, c
     assert (await client.get(f"/people/{world.member.id}/evaluation", params=PERIOD)).status_code == 403
 
 
-async def _rate(client, world, user, hasil, perilaku):
-    headers = world.auth(world.admin)
-    await client.put(
-        f"/api/v1/users/{user.id}/behaviour", params=PERIOD, json={"rating": perilaku}, headers=headers
-    )
-    await client.put(
-        f"/api/v1/users/{user.id}/evaluation",
-        params=PERIOD,
-        json={"hasil_kerja": hasil, "reason": "uji"},
-        headers=headers,
-    )
-
-
 async def test_distribution_page_shows_counts_and_the_admin_sets_the_organisation_result(
     frozen, client, world, runtime
 ):
-    await _rate(client, world, world.member, "above", "above")  # Sangat Baik
-    await _rate(client, world, world.lead, "above", "above")  # Sangat Baik
-    await _rate(client, world, world.outsider, "meets", "meets")  # Baik
+    await rate(client, world, world.member, "above", "above")  # Sangat Baik
+    await rate(client, world, world.lead, "above", "above")  # Sangat Baik
+    await rate(client, world, world.outsider, "meets", "meets")  # Baik
     url = f"/units/{world.dinas.id}/distribution"
     await log_in(client, world.leader)
     leader_view = await client.get(url, params=PERIOD)

@@ -10,7 +10,7 @@ import pytest
 from server import clock
 from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
-from tests.api import close_milestone
+from tests.api import close_milestone, rate
 from tests.web import log_in
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)  # 10:00 WIB
@@ -108,23 +108,10 @@ async def test_targets_page_warns_in_the_page_language_and_the_api_in_indonesian
     assert "target kualitas hasil kerja 4,8 lebih tinggi" in await _page(client, url)
 
 
-async def _rate(client, world, user, hasil, perilaku):
-    headers = world.auth(world.admin)
-    await client.put(
-        f"/api/v1/users/{user.id}/behaviour", params=PERIOD, json={"rating": perilaku}, headers=headers
-    )
-    await client.put(
-        f"/api/v1/users/{user.id}/evaluation",
-        params=PERIOD,
-        json={"hasil_kerja": hasil, "reason": "uji"},
-        headers=headers,
-    )
-
-
 async def test_distribution_page_warns_in_the_page_language_and_the_api_in_indonesian(frozen, client, world):
-    await _rate(client, world, world.member, "above", "above")  # Sangat Baik
-    await _rate(client, world, world.lead, "above", "above")  # Sangat Baik
-    await _rate(client, world, world.outsider, "meets", "meets")  # Baik
+    await rate(client, world, world.member, "above", "above")  # Sangat Baik
+    await rate(client, world, world.lead, "above", "above")  # Sangat Baik
+    await rate(client, world, world.outsider, "meets", "meets")  # Baik
     put = await client.put(
         f"/api/v1/units/{world.dinas.id}/organisation-result",
         params=PERIOD,

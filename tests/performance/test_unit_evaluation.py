@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from server import clock
+from tests.api import rate
 from tests.realtime.boards import open_board, receive
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -79,24 +80,10 @@ async def test_target_above_anything_achieved_warns_and_is_saved(client, world, 
     assert any("belum pernah tercapai" in w for w in response.json()["warnings"])
 
 
-async def _rate(client, world, user, hasil, perilaku):
-    params = {"period": "2026-11"}
-    headers = world.auth(world.admin)
-    await client.put(
-        f"/api/v1/users/{user.id}/behaviour", params=params, json={"rating": perilaku}, headers=headers
-    )
-    await client.put(
-        f"/api/v1/users/{user.id}/evaluation",
-        params=params,
-        json={"hasil_kerja": hasil, "reason": "uji"},
-        headers=headers,
-    )
-
-
 async def test_distribution_and_its_warnings(frozen, client, world):
-    await _rate(client, world, world.member, "above", "above")  # Sangat Baik
-    await _rate(client, world, world.lead, "above", "above")  # Sangat Baik
-    await _rate(client, world, world.outsider, "meets", "meets")  # Baik
+    await rate(client, world, world.member, "above", "above")  # Sangat Baik
+    await rate(client, world, world.lead, "above", "above")  # Sangat Baik
+    await rate(client, world, world.outsider, "meets", "meets")  # Baik
     url = f"/api/v1/units/{world.dinas.id}/distribution"
     before = (await client.get(url, params={"period": "2026-11"}, headers=world.auth(world.leader))).json()
     assert before["total"] == 3 and before["counts"]["Sangat Baik"] == 2 and before["warnings"] == []

@@ -11,9 +11,15 @@ async def token(http: httpx.AsyncClient, username: str, password: str) -> dict[s
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def created(response: httpx.Response) -> dict:
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
 async def arrange(http: httpx.AsyncClient) -> dict:
+    """A unit with a leader (kadis) and a staff member (asn) who leads a project with one milestone."""
     admin = await token(http, "admin", "admin-password")
-    unit = (await http.post("/api/v1/units", json={"name": "Dinas PUPR"}, headers=admin)).json()
+    unit = created(await http.post("/api/v1/units", json={"name": "Dinas PUPR"}, headers=admin))
     people = {}
     for username, role, nip in (
         ("kadis", "leader", "197001012000031001"),
@@ -27,8 +33,8 @@ async def arrange(http: httpx.AsyncClient) -> dict:
             "role": role,
             "unit_id": unit["id"],
         }
-        people[username] = (await http.post("/api/v1/users", json=body, headers=admin)).json()
-    project = (
+        people[username] = created(await http.post("/api/v1/users", json=body, headers=admin))
+    project = created(
         await http.post(
             "/api/v1/projects",
             json={
@@ -40,15 +46,15 @@ async def arrange(http: httpx.AsyncClient) -> dict:
             },
             headers=admin,
         )
-    ).json()
+    )
     staff = await token(http, "asn", "kata-sandi-1")
-    milestone = (
+    milestone = created(
         await http.post(
             f"/api/v1/projects/{project['id']}/milestones",
             json={"title": "Survei", "due_date": "2027-01-31", "assignee_ids": [people["asn"]["id"]]},
             headers=staff,
         )
-    ).json()
+    )
     return {
         "unit": unit,
         "project": project,

@@ -3,13 +3,13 @@ on PostgreSQL + Redis. Posts and boards both go through nginx; a board that drop
 `since` gets exactly what it missed, wherever nginx sends it."""
 
 import asyncio
-from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.realtime.boards import open_board, receive
+from tests.realtime.scenario import arrange, created
 from tests.services import (
     NGINX,
     REDIS_URL,
@@ -41,64 +41,18 @@ async def behind_nginx(tmp_path: Path):
             await asyncio.gather(*(app.stop() for app in apps))
 
 
-async def _token(http: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
-    response = await http.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def _created(response: httpx.Response) -> dict:
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 async def test_board_through_nginx_resumes_with_since_and_gets_exactly_what_it_missed(behind_nginx):
     nginx, apps = behind_nginx
     async with httpx.AsyncClient(base_url=f"http://{nginx.address}", timeout=20) as http:
-        admin = await _token(http, "admin", "admin-password")
-        unit = await _created(await http.post("/api/v1/units", json={"name": "Dinas PUPR"}, headers=admin))
-        people = {}
-        for username, role, nip in (
-            ("kadis", "leader", "197001012000031001"),
-            ("asn", "staff", "199203042018012002"),
-        ):
-            body = {
-                "username": username,
-                "password": "kata-sandi-1",
-                "name": username,
-                "nip": nip,
-                "role": role,
-                "unit_id": unit["id"],
-            }
-            people[username] = await _created(await http.post("/api/v1/users", json=body, headers=admin))
-        project = await _created(
-            await http.post(
-                "/api/v1/projects",
-                json={
-                    "name": "Jalan Desa",
-                    "unit_id": unit["id"],
-                    "lead_id": people["asn"]["id"],
-                    "start_date": date.today().isoformat(),
-                    "due_date": "2030-06-30",
-                },
-                headers=admin,
-            )
-        )
-        staff = await _token(http, "asn", "kata-sandi-1")
-        leader = await _token(http, "kadis", "kata-sandi-1")
-        milestone = await _created(
-            await http.post(
-                f"/api/v1/projects/{project['id']}/milestones",
-                json={"title": "Survei", "due_date": "2030-01-31", "assignee_ids": [people["asn"]["id"]]},
-                headers=staff,
-            )
-        )
+        world = await arrange(http)
+        unit, project, milestone = world["unit"], world["project"], world["milestone"]
+        staff, leader = world["staff"], world["leader"]
 
         async def post(pct: int) -> int:
             body = {"milestone_id": milestone["id"], "progress_pct": pct, "note": "lewat nginx"}
             return int(
                 (
-                    await _created(
+                    created(
                         await http.post(f"/api/v1/projects/{project['id']}/updates", json=body, headers=staff)
                     )
                 )["id"]
