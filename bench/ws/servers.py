@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,64 +79,23 @@ class PantauWorld:
 
 
 async def arrange_pantau(address: str, projects: int = 10) -> PantauWorld:
-    """Through the API, like tests/realtime/test_multiprocess.py: a unit, a leader, a staff member who leads
-    `projects` projects with one milestone each."""
+    """Through the API, as the multi-process tests do (tests/realtime/scenario.py): a unit, a leader, a
+    staff member who leads `projects` projects with one milestone each."""
     import httpx
 
+    from tests.realtime.scenario import arrange
+
+    def bearer(headers: dict[str, str]) -> str:
+        return headers["Authorization"].removeprefix("Bearer ")
+
     async with httpx.AsyncClient(base_url=f"http://{address}", timeout=30) as http:
-
-        async def token(username: str, password: str) -> str:
-            response = await http.post(
-                "/api/v1/auth/token", data={"username": username, "password": password}
-            )
-            response.raise_for_status()
-            return str(response.json()["access_token"])
-
-        async def post(url: str, body: dict[str, Any], auth: str) -> dict[str, Any]:
-            response = await http.post(url, json=body, headers={"Authorization": f"Bearer {auth}"})
-            assert response.status_code == 201, response.text
-            return dict(response.json())
-
-        admin = await token("admin", "admin-password")
-        unit = await post("/api/v1/units", {"name": "Dinas Bench"}, admin)
-        people = {}
-        for username, role, nip in (
-            ("kadis", "leader", "197001012000031001"),
-            ("asn", "staff", "199203042018012002"),
-        ):
-            people[username] = await post(
-                "/api/v1/users",
-                {
-                    "username": username,
-                    "password": "kata-sandi-1",
-                    "name": username,
-                    "nip": nip,
-                    "role": role,
-                    "unit_id": unit["id"],
-                },
-                admin,
-            )
-        staff = await token("asn", "kata-sandi-1")
-        made = []
-        for n in range(projects):
-            project = await post(
-                "/api/v1/projects",
-                {
-                    "name": f"Proyek {n}",
-                    "unit_id": unit["id"],
-                    "lead_id": people["asn"]["id"],
-                    "start_date": time.strftime("%Y-%m-%d"),
-                    "due_date": "2030-06-30",
-                },
-                admin,
-            )
-            milestone = await post(
-                f"/api/v1/projects/{project['id']}/milestones",
-                {"title": f"Tahap {n}", "due_date": "2030-01-31", "assignee_ids": [people["asn"]["id"]]},
-                staff,
-            )
-            made.append((int(project["id"]), int(milestone["id"])))
-        return PantauWorld(unit["id"], await token("kadis", "kata-sandi-1"), staff, made)
+        world = await arrange(http, projects)
+    return PantauWorld(
+        world["unit"]["id"],
+        bearer(world["leader"]),
+        bearer(world["staff"]),
+        [(int(project["id"]), int(milestone["id"])) for project, milestone in world["projects"]],
+    )
 
 
 async def start_pantau(

@@ -16,8 +16,9 @@ def created(response: httpx.Response) -> dict:
     return dict(response.json())
 
 
-async def arrange(http: httpx.AsyncClient) -> dict:
-    """A unit with a leader (kadis) and a staff member (asn) who leads a project with one milestone."""
+async def arrange(http: httpx.AsyncClient, projects: int = 1) -> dict:
+    """A unit with a leader (kadis) and a staff member (asn) who leads `projects` projects with one
+    milestone each; "project" and "milestone" are the first of them."""
     admin = await token(http, "admin", "admin-password")
     unit = created(await http.post("/api/v1/units", json={"name": "Dinas PUPR"}, headers=admin))
     people = {}
@@ -34,31 +35,35 @@ async def arrange(http: httpx.AsyncClient) -> dict:
             "unit_id": unit["id"],
         }
         people[username] = created(await http.post("/api/v1/users", json=body, headers=admin))
-    project = created(
-        await http.post(
-            "/api/v1/projects",
-            json={
-                "name": "Jalan Desa",
-                "unit_id": unit["id"],
-                "lead_id": people["asn"]["id"],
-                "start_date": date.today().isoformat(),
-                "due_date": "2027-06-30",
-            },
-            headers=admin,
-        )
-    )
     staff = await token(http, "asn", "kata-sandi-1")
-    milestone = created(
-        await http.post(
-            f"/api/v1/projects/{project['id']}/milestones",
-            json={"title": "Survei", "due_date": "2027-01-31", "assignee_ids": [people["asn"]["id"]]},
-            headers=staff,
+    made = []
+    for n in range(projects):
+        project = created(
+            await http.post(
+                "/api/v1/projects",
+                json={
+                    "name": f"Jalan Desa {n + 1}",
+                    "unit_id": unit["id"],
+                    "lead_id": people["asn"]["id"],
+                    "start_date": date.today().isoformat(),
+                    "due_date": "2030-06-30",
+                },
+                headers=admin,
+            )
         )
-    )
+        milestone = created(
+            await http.post(
+                f"/api/v1/projects/{project['id']}/milestones",
+                json={"title": "Survei", "due_date": "2030-01-31", "assignee_ids": [people["asn"]["id"]]},
+                headers=staff,
+            )
+        )
+        made.append((project, milestone))
     return {
         "unit": unit,
-        "project": project,
-        "milestone": milestone,
+        "projects": made,
+        "project": made[0][0],
+        "milestone": made[0][1],
         "staff": staff,
         "leader": await token(http, "kadis", "kata-sandi-1"),
     }
