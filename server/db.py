@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.errors import Conflict, Invalid, Unavailable
 from server.models_base import metadata  # noqa: E402,F401  (re-exported for Alembic and tests)
+from server.sqlite_driver import one_hop_dbapi
 
 
 def sync_url(url: str) -> str:
@@ -68,7 +69,7 @@ async def checkpoint(engine: AsyncEngine) -> tuple[int, int]:
 
 def make_engine(url: str, *, writes: bool = True) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(async_url(url))
+        engine = create_async_engine(async_url(url), module=one_hop_dbapi())
         configure_sqlite(engine.sync_engine, writes=writes)
         return engine
     return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True)
