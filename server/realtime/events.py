@@ -1,13 +1,12 @@
 """Recording board events inside the change's own transaction, and reading them back for replay."""
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import TextClause, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
@@ -32,17 +31,22 @@ def unit_board(unit_id: int) -> str:
     return f"unit:{unit_id}"
 
 
+@functools.cache
+def _next_seqs_statement(count: int) -> TextClause:
+    # Written out because SQLite and PostgreSQL spell this upsert alike, and because SQLAlchemy compiles
+    # its own multi-row ON CONFLICT statement afresh on every post; this text is compiled once per count.
+    values = ", ".join(f"(:board_{n}, 1)" for n in range(count))
+    return text(
+        f"INSERT INTO board_counter (board, seq) VALUES {values} "
+        "ON CONFLICT (board) DO UPDATE SET seq = board_counter.seq + 1 RETURNING board, seq"
+    )
+
+
 async def next_seqs(session: AsyncSession, boards: list[str]) -> dict[str, int]:
     """Take the next seq of each board, in one statement (a multi-row upsert)."""
-    table = BoardCounter.__table__
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(table)
-        .values([{"board": board, "seq": 1} for board in boards])
-        .on_conflict_do_update(index_elements=["board"], set_={"seq": table.c.seq + 1})
-        .returning(table.c.board, table.c.seq)
-    )
-    return {board: int(seq) for board, seq in (await session.execute(statement)).all()}
+    parameters = {f"board_{n}": board for n, board in enumerate(boards)}
+    rows = await session.execute(_next_seqs_statement(len(boards)), parameters)
+    return {board: int(seq) for board, seq in rows.all()}
 
 
 async def record_event(session: AsyncSession, *, boards: list[str], type: str, data: dict[str, Any]) -> None:
