@@ -36,22 +36,34 @@ per idle board (4-6x), 60 posts/s sustainable at N=100 (6%), 68 posts/s with no 
    quick runs at N=1,000 and 20 posts/s went from p99 ~30 to ~25 ms.
 7. **Snapshot** (`python -m bench snapshot`): plain rows instead of ORM objects and models, 9 statements,
    ~50 ms for 200 projects / 2,000 milestones (was 123-200 ms).
+8. **One hop to SQLite's thread per statement** (`server/sqlite_driver.py`). aiosqlite runs every call on the
+   connection's own thread; SQLAlchemy's adapter made four calls per statement (open a cursor, execute, fetch,
+   close), ~70 us of CPU each (a queue, a thread wake-up, the loop's wake-up, the GIL changing hands): ~50 hops
+   a post. Now one per statement, and none for the pool's rollback after a commit: 14 a post. With the board
+   counters' upsert compiled once instead of on every post: 8.0 -> 5.8 ms of CPU per post, 100 -> 150 posts/s
+   with no boards (a real server process, 8 requests in flight, measured outside the bench).
 
 **Latency at N=1,000: met in this run, with little margin.** Pantau's p99 was 20-27 ms in the last runs (p50
 17-23 ms); the floor's own p99 moves more, 14-21 ms between runs on this machine (its p50 stays ~11 ms), so the
 ratio is 1.1x to 1.65x depending on the floor's tail. The floor's latency is almost all fan-out and the
 loader reading 1,000 messages; Pantau's adds a durable, authorised write before the event exists: in process,
-~7 ms from request to commit (`post_update` ~5 ms: the access check, loading the milestone, the two writes,
-the event's project read and event rows; authentication ~1 ms; FastAPI, middleware and commit ~1.5 ms), each
-statement crossing to aiosqlite's thread and back (~26 us a crossing, ~40 a post).
+~6 ms of CPU from request to commit (`post_update` about two thirds of it: the access check, loading the
+milestone, the two writes, the event's project read and event rows; then authentication, FastAPI, middleware
+and commit).
 
-**The sustainable rate at N=100 (10%) remains missed.** 40% of the floor's saturation rate (~400-450 posts/s)
-would need under ~2.2 ms of CPU per post, its 100 sends included; a post here costs ~7 ms of one core
-(throughput with no boards ~110/s). That is not reachable by trimming: it would take a write path without the
-ORM (SQLAlchemy Core, hand-written statements, fewer round trips) or committing concurrent posts together
-(group commit, which ties their failures together). More processes do not help on this 2-core machine (the
-loaders hold the other core); on a real server posting capacity grows with cores (the scaled rows: two
-processes, every event on every board).
+**The sustainable rate at N=100 remains missed.** The floor saturates at 960-1,280 events/s on the machine of
+the earlier runs and at 2,240/s on this run's (its sends cost ~3.6 us here, ~8 us there); 40% of that is
+~400-900 posts/s, under ~1-2.2 ms of CPU per post with its 100 sends included. A post here costs ~5 ms of one
+core (~5.8 ms outside the bench on this machine; 160/s sustained at N=100, 192/s with no boards).
+A py-spy profile (`--gil`) of posts with no boards has no single hot spot left: about half is SQLAlchemy
+(building, caching and executing 11 statements, the unit of work's flush, identity-map loads), a sixth FastAPI
+and the middleware, the rest Pantau's own checks and JSON. Running SQLite on the event loop's thread instead of
+aiosqlite's was measured at 4.6 ms a post (216/s), but a write waiting for SQLite's lock - another process,
+or a long read - would then stop every board, so it was not taken. The rest would take a write path without
+the ORM (hand-written statements for both databases beside the ORM everywhere else) or committing concurrent
+posts together (group commit, which ties their failures together). More processes do not help on this 2-core
+machine (the loaders hold the other core); on a real server posting capacity grows with cores (the scaled rows:
+two processes, every event on every board).
 
 **The stalled client.** On loopback the kernel's socket buffers (up to ~4 MB) absorb a stalled board's backlog
 long before its transport reports a full buffer, so within a bench phase it is not dropped; what the phase shows
