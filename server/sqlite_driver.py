@@ -76,6 +76,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _one_hop(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        self._adapt_connection._ended = False  # type: ignore[attr-defined]
         async with self._adapt_connection._execute_mutex:
             outcome, rows = await connection._execute(_run, connection, operation, parameters, many)
         self._cursor = outcome  # type: ignore[assignment]
@@ -83,14 +84,25 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_ended",)
     _cursor_cls = OneHopCursor
 
+    def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
+        super().__init__(dbapi, connection)
+        # True while nothing has run since the last commit or rollback. Kept here rather than asked of
+        # SQLite: a statement of a cancelled request may still be running on the thread.
+        self._ended = True
+
+    def commit(self) -> None:
+        super().commit()
+        self._ended = True
+
     def rollback(self) -> None:
-        # The pool rolls back every connection it takes back, mostly just after a commit: with no
-        # transaction open there is nothing to undo, and asking the thread would cost a hop.
-        if self._connection._conn.in_transaction:  # type: ignore[attr-defined]
+        # The pool rolls back every connection it takes back, mostly just after a commit: then there is
+        # nothing to undo, and asking the thread would cost a hop.
+        if not self._ended:
             super().rollback()
+            self._ended = True
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

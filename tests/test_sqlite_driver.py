@@ -60,10 +60,15 @@ async def test_rollback_undoes_a_write_and_costs_no_hop_when_nothing_is_open(eng
         await connection.execute(insert(thing).values(name="kept"))
         await connection.commit()
         await connection.execute(insert(thing).values(name="undone"))
+        hops.clear()
         await connection.rollback()
+        assert hops == ["rollback"]
         hops.clear()
         await connection.rollback()  # what the pool does to every connection it takes back
-        assert hops == []
+        await connection.execute(text("SELECT 1"))
+        await connection.commit()
+        await connection.rollback()
+        assert hops == ["_run", "_run", "commit"]  # BEGIN, the statement, the commit; no rollback
         names = (await connection.execute(select(thing.c.name))).scalars().all()
         assert names == ["kept"]
 
