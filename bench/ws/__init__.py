@@ -2,13 +2,15 @@
 
 `python -m bench ws [--quick]`. Everything runs on this machine and talks only to 127.0.0.1.
 
-Three servers are measured in turn:
+The servers are measured in turn:
 - floor: a minimal `websockets` (asyncio API) server in its own process. For each line `post <key>`
   on a plain TCP control socket it broadcasts a ~300-byte JSON message carrying the next seq to every
   connected client (`websockets.broadcast`) and answers `201 <key>`. No framework, no database.
 - embedded: one `pantau serve` on a SQLite file in a temporary directory, no Redis.
 - scaled: two `pantau serve` on a fresh PostgreSQL database and Redis with a unique key prefix;
   board clients are spread over both processes and so are the posts.
+- stack (a reference, POST throughput only): the least an app on Pantau's stack does for a post, one
+  FastAPI endpoint with one ORM insert and commit on SQLite (bench/ws/stack.py).
 
 For N = 100 and N = 1,000 board clients (real `/ws/board/unit/{id}` connections with a leader's bearer
 token, all on one unit board; the floor's clients connect to its one board) it measures:
@@ -32,6 +34,7 @@ uvloop when it is installed (uvicorn picks it; the floor and the clients use it 
 
 Where things are: `cli` (the command line and the run), `measure` (the orchestrator's phases and step search),
 `phase` (one phase's figures), `servers` (starting the floor and Pantau), `floor` (the floor server itself),
+`stack` (the stack reference),
 `board_client` and `board_loader` (the board clients and the process that holds them), `poster` (the process that
 posts), `loader_process` (how the orchestrator drives those two processes), `machine` (pinning, limits, /proc),
 `results` and `notes` (the Markdown written to bench/RESULTS.md)."""

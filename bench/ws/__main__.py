@@ -1,11 +1,16 @@
-"""`python -m bench.ws floor-server BOARD_PORT CONTROL_PORT`: the floor server's own process.
+"""`python -m bench.ws floor-server BOARD_PORT CONTROL_PORT` and `python -m bench.ws stack-server PORT URL`:
+the floor's and the stack reference's own processes.
 
-The orchestrator starts it this way (bench/ws/servers.py `start_floor`) so that the floor runs in a process of
-its own, pinned to the server core like Pantau's."""
+The orchestrator starts them this way (bench/ws/servers.py `start_floor`, `start_stack`) so that each runs in a
+process of its own, pinned to the server core like Pantau's."""
 
 import sys
 
-from bench.ws.floor import floor_server_main
-
 if __name__ == "__main__" and sys.argv[1:2] == ["floor-server"]:
+    from bench.ws.floor import floor_server_main
+
     floor_server_main(int(sys.argv[2]), int(sys.argv[3]))
+elif __name__ == "__main__" and sys.argv[1:2] == ["stack-server"]:
+    from bench.ws.stack import stack_server_main
+
+    stack_server_main(int(sys.argv[2]), sys.argv[3])

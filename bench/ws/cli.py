@@ -6,14 +6,17 @@ import argparse
 import asyncio
 import os
 import signal
+import tempfile
 import time
 from typing import Any
 
 from bench.ws.machine import LOAD_CORES, pin, raise_fd_limit, use_uvloop
-from bench.ws.measure import Bench, Plan, Row, measure_system
+from bench.ws.measure import Bench, Plan, Row, measure_system, measure_throughput
 from bench.ws.notes import NOTES
 from bench.ws.results import report
-from bench.ws.servers import PantauWorld, System, start_floor, start_pantau
+from bench.ws.servers import PantauWorld, System, start_floor, start_pantau, start_stack
+
+SYSTEMS = "floor,stack,embedded,scaled"
 
 
 async def run(args: argparse.Namespace) -> str:
@@ -44,9 +47,11 @@ async def run(args: argparse.Namespace) -> str:
         if "floor" in systems:
             got, extras["floor"] = await measure_system(bench, "floor", start_floor, floor_plans, log, 20_480)
             rows += got
+        if "stack" in systems:
+            with tempfile.TemporaryDirectory(prefix="pantau-bench-stack-") as folder:
+                url = f"sqlite:///{folder}/stack.db"
+                extras["stack"] = await measure_throughput(bench, "stack", lambda: start_stack(url), log)
         if "embedded" in systems:
-            import tempfile
-
             with tempfile.TemporaryDirectory(prefix="pantau-bench-") as folder:
                 env = app_env(
                     f"sqlite:///{folder}/pantau.db",
@@ -92,14 +97,14 @@ def main(argv: list[str] | None = None) -> None:
         help="shorter phases, coarser steps, no step search at N=1,000, scaled at N=100 only (about 2 minutes);"
         " printed, never written to bench/RESULTS.md",
     )
-    parser.add_argument("--systems", default="floor,embedded,scaled", help=argparse.SUPPRESS)
+    parser.add_argument("--systems", default=SYSTEMS, help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = parser.parse_args(argv)
     use_uvloop()
     body = asyncio.run(run(args))
     print(body)
     # Only a full run of every system replaces the recorded figures; a quick run only prints.
-    if not args.no_write and not args.quick and args.systems == "floor,embedded,scaled":
+    if not args.no_write and not args.quick and args.systems == SYSTEMS:
         from bench.report import write_section
 
         write_section("ws", "## Live boards: Pantau against a raw websockets floor\n\n" + body + "\n" + NOTES)

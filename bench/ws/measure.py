@@ -130,6 +130,14 @@ class Bench:
         await self.recover()
         return step
 
+    async def throughput(self, log: Any, name: str) -> dict[str, Any]:
+        """POST throughput with no boards: 8 requests in flight, closed loop, after a short warm-up."""
+        await self.poster.call("closed_loop", 8, 0.5 if self.quick else 1.0)
+        result = await self.poster.call("closed_loop", 8, self.throughput_seconds)
+        rate = result["ok"] / result["seconds"]
+        log(f"  {name}: {rate:.0f} posts/s with no boards ({result['errors']} errors)")
+        return {"throughput": rate, "throughput_errors": result["errors"]}
+
     def out_of_time(self) -> bool:
         return time.monotonic() > self.deadline
 
@@ -194,11 +202,7 @@ async def measure_system(
         try:
             await bench.use(system)
             if "throughput" not in extra:
-                await bench.poster.call("closed_loop", 8, 0.5 if bench.quick else 1.0)  # warm-up
-                result = await bench.poster.call("closed_loop", 8, bench.throughput_seconds)
-                extra["throughput"] = result["ok"] / result["seconds"]
-                extra["throughput_errors"] = result["errors"]
-                log(f"  {name}: {extra['throughput']:.0f} posts/s with no boards ({result['errors']} errors)")
+                extra.update(await bench.throughput(log, name))
             await bench.warm_up()
             before = rss_kib(system.pids)
             connect_seconds = await bench.connect(n)
@@ -224,3 +228,13 @@ async def measure_system(
         finally:
             await system.stop()
     return rows, extra
+
+
+async def measure_throughput(bench: Bench, name: str, start: Any, log: Any) -> dict[str, Any]:
+    """A system measured for POST throughput with no boards only (the stack reference)."""
+    system = await start()
+    try:
+        await bench.use(system)
+        return await bench.throughput(log, name)
+    finally:
+        await system.stop()

@@ -43,27 +43,32 @@ per idle board (4-6x), 60 posts/s sustainable at N=100 (6%), 68 posts/s with no 
    counters' upsert compiled once instead of on every post: 8.0 -> 5.8 ms of CPU per post, 100 -> 150 posts/s
    with no boards (a real server process, 8 requests in flight, measured outside the bench).
 
-**Latency at N=1,000: met in this run, with little margin.** Pantau's p99 was 20-27 ms in the last runs (p50
-17-23 ms); the floor's own p99 moves more, 14-21 ms between runs on this machine (its p50 stays ~11 ms), so the
-ratio is 1.1x to 1.65x depending on the floor's tail. The floor's latency is almost all fan-out and the
-loader reading 1,000 messages; Pantau's adds a durable, authorised write before the event exists: in process,
-~6 ms of CPU from request to commit (`post_update` about two thirds of it: the access check, loading the
-milestone, the two writes, the event's project read and event rows; then authentication, FastAPI, middleware
-and commit).
+**Latency at N=1,000: met, with a modest margin.** Pantau's p99 was 20-27 ms in the runs of the earlier
+machine and ~20 ms on the newer one; the floor's own p99 moves more, 14-21 ms between runs (its p50 stays
+~10-11 ms), so the ratio has been 1.1x to 1.65x depending on the floor's tail (1.40x on 2026-12-05 15:15 UTC).
+The floor's latency is almost all fan-out and the loader reading 1,000 messages; Pantau's adds a durable,
+authorised write before the event exists: ~5 ms of CPU from request to commit (`post_update` about two thirds
+of it: the access check, loading the milestone, the two writes, the event's project read and event rows; then
+sign-in, FastAPI, middleware and commit).
 
 **The sustainable rate at N=100 remains missed.** The floor saturates at 960-1,280 events/s on the machine of
-the earlier runs and at 2,240/s on this run's (its sends cost ~3.6 us here, ~8 us there); 40% of that is
-~400-900 posts/s, under ~1-2.2 ms of CPU per post with its 100 sends included. A post here costs ~5 ms of one
-core (~5.8 ms outside the bench on this machine; 160/s sustained at N=100, 192/s with no boards).
-A py-spy profile (`--gil`) of posts with no boards has no single hot spot left: about half is SQLAlchemy
-(building, caching and executing 11 statements, the unit of work's flush, identity-map loads), a sixth FastAPI
-and the middleware, the rest Pantau's own checks and JSON. Running SQLite on the event loop's thread instead of
-aiosqlite's was measured at 4.6 ms a post (216/s), but a write waiting for SQLite's lock - another process,
-or a long read - would then stop every board, so it was not taken. The rest would take a write path without
-the ORM (hand-written statements for both databases beside the ORM everywhere else) or committing concurrent
-posts together (group commit, which ties their failures together). More processes do not help on this 2-core
-machine (the loaders hold the other core); on a real server posting capacity grows with cores (the scaled rows:
-two processes, every event on every board).
+the earlier runs and at ~2,240/s on the machine of 2026-12-05 15:15 UTC (its sends cost ~3.6 us there, ~8 us
+before); 40% of that is ~400-900 posts/s, i.e. ~1-2.2 ms of CPU per post with its 100 sends included.
+The stack reference (`stack` in the throughput line) shows how much of that the stack alone takes: one FastAPI
+endpoint that inserts one row with the ORM and commits, with no sign-in, no checks, no events and no boards,
+answers ~800 posts/s on that machine - under 40% of the floor's saturation rate before a single board is
+served. So no app on this stack (FastAPI, SQLModel/SQLAlchemy, a durable SQLite write per post) meets this
+target here; it asks for a write path outside the decided stack.
+Pantau's post costs ~5 ms of one core (160/s sustained at N=100, ~190/s with no boards): sign-in, the access
+check, loading the milestone, two writes, the project's JSON for the event (three reads) and the event rows, in
+14 statements. A py-spy profile (`--gil`) has no single hot spot left: about half is SQLAlchemy (building,
+caching and executing statements, the unit of work's flush, identity-map loads), a sixth FastAPI and the
+middleware, the rest Pantau's own checks and JSON. Running SQLite on the event loop's thread instead of
+aiosqlite's was measured at 4.6 ms a post, but a write waiting for SQLite's lock - another process, or a long
+read - would then stop every board, so it was not taken. The rest would take hand-written statements for both
+databases beside the ORM everywhere else, or committing concurrent posts together (group commit, which ties
+their failures together). More processes do not help on this 2-core machine (the loaders hold the other core);
+on a real server posting capacity grows with cores (the scaled rows: two processes, every event on every board).
 
 **The stalled client.** On loopback the kernel's socket buffers (up to ~4 MB) absorb a stalled board's backlog
 long before its transport reports a full buffer, so within a bench phase it is not dropped; what the phase shows

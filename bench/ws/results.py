@@ -78,6 +78,13 @@ def report(
         "\nPOST throughput with no boards (closed loop, 8 in flight): "
         + ", ".join(f"{name} {e['throughput']:.0f}/s" for name, e in extras.items())
         + " (floor: trigger lines answered)."
+        + (
+            " 'stack': the least an app on Pantau's stack does for a post (bench/ws/stack.py: FastAPI, a pydantic"
+            " body, one ORM insert and commit on SQLite through Pantau's engine set-up; no sign-in, no checks, no"
+            " events, no boards)."
+            if "stack" in extras
+            else ""
+        )
     )
 
     stall_rows = []
@@ -181,6 +188,12 @@ def report(
                     f"rate: **{x:.1%}** ({by[(system, 100)].best_rate:.0f} vs {floor_rate:.0f}/s) - "
                     f"{'met' if x >= 0.4 else 'MISSED'}"
                 )
+        if "stack" in extras and floor_rate:
+            x = extras["stack"]["throughput"] / floor_rate
+            targets.append(
+                f"  - for scale: the stack reference answers {extras['stack']['throughput']:.0f} posts/s with no "
+                f"boards at all, **{x:.1%}** of the floor's saturation rate"
+            )
     for n in (1000, 100):
         if ("floor", n) in by:
             for system in ("embedded", "scaled"):

@@ -32,23 +32,15 @@ class System:
         self.pids = []
 
 
-async def start_floor() -> System:
-    from tests.services import free_port
-
-    board_port, control_port = free_port(), free_port()
+async def _server_process(ready: bytes, *args: str) -> tuple[int, Any]:
+    """`python -m bench.ws <args>` pinned to the server core once it prints `ready`; its pid and its stop."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.ws",
-        "floor-server",
-        str(board_port),
-        str(control_port),
-        stdout=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "bench.ws", *args, stdout=asyncio.subprocess.PIPE
     )
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), 30)
-    if b"floor ready" not in line:
-        raise RuntimeError(f"floor server did not start: {line!r}")
+    if ready not in line:
+        raise RuntimeError(f"{args[0]} did not start: {line!r}")
     pin(process.pid, SERVER_CORES)
 
     async def stop() -> None:
@@ -60,11 +52,32 @@ async def start_floor() -> System:
                 process.kill()
                 await process.wait()
 
+    return process.pid, stop
+
+
+async def start_floor() -> System:
+    from tests.services import free_port
+
+    board_port, control_port = free_port(), free_port()
+    pid, stop = await _server_process(b"floor ready", "floor-server", str(board_port), str(control_port))
     system = System(
         "floor",
-        [process.pid],
+        [pid],
         [(HOST, board_port, "/board", "")],
         {"kind": "line", "servers": [(HOST, control_port)]},
+    )
+    system.stop_callbacks.append(stop)
+    return system
+
+
+async def start_stack(database_url: str) -> System:
+    """The stack reference (bench/ws/stack.py): posts only, no boards."""
+    from tests.services import free_port
+
+    port = free_port()
+    pid, stop = await _server_process(b"stack ready", "stack-server", str(port), database_url)
+    system = System(
+        "stack", [pid], [], {"kind": "http", "servers": [(HOST, port)], "token": "-", "projects": [(1, 1)]}
     )
     system.stop_callbacks.append(stop)
     return system
