@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.errors import Conflict, Invalid, Unavailable
 from server.models_base import metadata  # noqa: E402,F401  (re-exported for Alembic and tests)
-from server.sqlite_driver import one_hop_dbapi
+from server.sqlite_driver import BEGIN_WRITE, sqlite_dbapi
 
 
 def sync_url(url: str) -> str:
@@ -43,8 +43,10 @@ def configure_sqlite(sync_engine: Any, *, writes: bool) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # A writing connection runs on the event loop's thread: it must never wait inside SQLite, and its
+        # driver waits for the write lock instead (server/sqlite_driver.py).
+        cursor.execute("PRAGMA busy_timeout=0" if writes else "PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         if writes:
@@ -56,7 +58,7 @@ def configure_sqlite(sync_engine: Any, *, writes: bool) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        connection.exec_driver_sql(BEGIN_WRITE if writes else "BEGIN")
 
 
 async def checkpoint(engine: AsyncEngine) -> tuple[int, int]:
@@ -69,7 +71,7 @@ async def checkpoint(engine: AsyncEngine) -> tuple[int, int]:
 
 def make_engine(url: str, *, writes: bool = True) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(async_url(url), module=one_hop_dbapi())
+        engine = create_async_engine(async_url(url), module=sqlite_dbapi(writes=writes))
         configure_sqlite(engine.sync_engine, writes=writes)
         return engine
     return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -1,14 +1,23 @@
-"""SQLite through aiosqlite with one hop to its thread per statement.
+"""The embedded database's driver: SQLAlchemy's aiosqlite dialect, made cheaper per statement.
 
-aiosqlite runs every call on the connection's own thread. SQLAlchemy's adapter makes four such calls
-for one statement (open a cursor, execute, fetch the rows, close the cursor), and each hop costs about
-70 us of CPU: a queue, a thread wake-up, the event loop's wake-up, the GIL changing hands. For the short
-statements Pantau runs that was more than SQLite's own work; posting a progress update made ~50 hops.
-Here the four calls are one. Everything else is SQLAlchemy's aiosqlite dialect, unchanged; the engine
-takes this as its `module` (`server.db.make_engine`)."""
+aiosqlite runs every call on the connection's own thread, and SQLAlchemy's adapter makes four such calls
+for one statement (open a cursor, execute, fetch the rows, close the cursor). Each hop costs about 70 us of
+CPU - a queue, a thread wake-up, the event loop's wake-up, the GIL changing hands - more than SQLite's own work
+for the short statements Pantau runs: posting a progress update made ~50 hops. The engine takes one of these
+as its `module` (`server.db.make_engine`); everything else is SQLAlchemy's dialect, unchanged.
 
+- Reading engines (`OneHopDBAPI`): the four calls are one hop, so a long read still runs beside the loop.
+- The writing engine (`InlineDBAPI`): statements run on the event loop's own thread, no hop at all. A write's
+  statements take SQLite tens of microseconds, and SQLite lets one writer in at a time anyway. The one wait a
+  writer can meet is for SQLite's write lock, at BEGIN IMMEDIATE; waiting inside SQLite would hold the loop and
+  every board with it, so writing connections have no busy timeout and the driver waits for the lock here,
+  asynchronously, retrying with a growing pause for up to `WRITE_LOCK_WAIT_SECONDS`."""
+
+import asyncio
 import collections
+import functools
 import sqlite3
+import time
 from typing import Any
 
 import aiosqlite
@@ -105,12 +114,76 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
             self._ended = True
 
 
+WRITE_LOCK_WAIT_SECONDS = 30.0  # the busy timeout that reading connections keep
+BEGIN_WRITE = "BEGIN IMMEDIATE"  # how writing engines begin (server.db.configure_sqlite)
+
+
+class _InlineAiosqlite(aiosqlite.Connection):
+    """aiosqlite's connection with every call after the connect made right here, on the loop's thread. Its
+    own thread only opens the connection, sets the isolation level (SQLAlchemy queues that itself) and
+    closes it."""
+
+    async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self._running or self._connection is None:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+async def _begin_when_free(connection: aiosqlite.Connection, operation: str, parameters: Any) -> Any:
+    """BEGIN IMMEDIATE, and while another writer (in this process or another) holds the lock, pause (1 ms,
+    doubling up to 50 ms) and try again: the loop runs on meanwhile."""
+    deadline = time.monotonic() + WRITE_LOCK_WAIT_SECONDS
+    pause = 0.001
+    while True:
+        try:
+            return _run(connection, operation, parameters, False)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+class InlineCursor(OneHopCursor):
+    __slots__ = ()
+
+    async def _one_hop(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        self._adapt_connection._ended = False  # type: ignore[attr-defined]
+        async with self._adapt_connection._execute_mutex:
+            if operation == BEGIN_WRITE:
+                outcome, rows = await _begin_when_free(connection, operation, parameters)
+            else:
+                outcome, rows = _run(connection, operation, parameters, many)
+        self._cursor = outcome  # type: ignore[assignment]
+        self._rows = collections.deque(rows) if rows is not None else collections.deque()
+
+
+class InlineConnection(OneHopConnection):
+    __slots__ = ()
+    _cursor_cls = InlineCursor
+
+
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    connection_class: type[OneHopConnection] = OneHopConnection
+
+    def _open(self, *arg: Any, **kw: Any) -> aiosqlite.Connection:
+        return self.aiosqlite.connect(*arg, **kw)
+
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
-        connection = self.aiosqlite.connect(*arg, **kw)
+        connection = self._open(*arg, **kw)
         connection._thread.daemon = True  # as SQLAlchemy does: a forgotten connection must not hold exit
-        return OneHopConnection(self, await_(connection))
+        return self.connection_class(self, await_(connection))
 
 
-def one_hop_dbapi() -> OneHopDBAPI:
-    return OneHopDBAPI(aiosqlite, sqlite3)
+class InlineDBAPI(OneHopDBAPI):
+    connection_class = InlineConnection
+
+    def _open(self, *arg: Any, **kw: Any) -> aiosqlite.Connection:
+        # Opened on aiosqlite's thread, used on the loop's.
+        connector = functools.partial(sqlite3.connect, *arg, **{**kw, "check_same_thread": False})
+        return _InlineAiosqlite(connector, iter_chunk_size=64)
+
+
+def sqlite_dbapi(*, writes: bool) -> OneHopDBAPI:
+    return (InlineDBAPI if writes else OneHopDBAPI)(aiosqlite, sqlite3)
