@@ -36,20 +36,22 @@ per idle board (4-6x), 60 posts/s sustainable at N=100 (6%), 68 posts/s with no 
    quick runs at N=1,000 and 20 posts/s went from p99 ~30 to ~25 ms.
 7. **Snapshot** (`python -m bench snapshot`): plain rows instead of ORM objects and models, 9 statements,
    ~50 ms for 200 projects / 2,000 milestones (was 123-200 ms).
-8. **One hop to SQLite's thread per statement** (`server/sqlite_driver.py`). aiosqlite runs every call on the
-   connection's own thread; SQLAlchemy's adapter made four calls per statement (open a cursor, execute, fetch,
-   close), ~70 us of CPU each (a queue, a thread wake-up, the loop's wake-up, the GIL changing hands): ~50 hops
-   a post. Now one per statement, and none for the pool's rollback after a commit: 14 a post. With the board
-   counters' upsert compiled once instead of on every post: 8.0 -> 5.8 ms of CPU per post, 100 -> 150 posts/s
-   with no boards (a real server process, 8 requests in flight, measured outside the bench).
+8. **SQLite without the thread hops** (`server/sqlite_driver.py`). aiosqlite runs every call on the connection's
+   own thread; SQLAlchemy's adapter made four calls per statement (open a cursor, execute, fetch, close), ~70 us
+   of CPU each (a queue, a thread wake-up, the loop's wake-up, the GIL changing hands): ~50 hops a post. Reading
+   engines now make one hop per statement (a long read still runs beside the loop). The writing engine runs
+   its statements on the loop's own thread: they take SQLite tens of microseconds, and the one wait a writer
+   can meet, SQLite's write lock at BEGIN IMMEDIATE, is waited for asynchronously (no busy timeout on writing
+   connections; retried with a growing pause for up to 30 s), so a writer waiting for another never holds the
+   loop (tests/test_sqlite_driver.py). With the board counters' upsert compiled once instead of on every post:
+   8.0 -> 4.0 ms of CPU per post, 100 -> 248 posts/s with no boards, 6.3 -> 4.3 ms for one request on its own
+   (a real server process, measured outside the bench).
 
-**Latency at N=1,000: met, with a modest margin.** Pantau's p99 was 20-27 ms in the runs of the earlier
-machine and ~20 ms on the newer one; the floor's own p99 moves more, 14-21 ms between runs (its p50 stays
-~10-11 ms), so the ratio has been 1.1x to 1.65x depending on the floor's tail (1.40x on 2026-12-05 15:15 UTC).
-The floor's latency is almost all fan-out and the loader reading 1,000 messages; Pantau's adds a durable,
-authorised write before the event exists: ~5 ms of CPU from request to commit (`post_update` about two thirds
-of it: the access check, loading the milestone, the two writes, the event's project read and event rows; then
-sign-in, FastAPI, middleware and commit).
+**Latency at N=1,000.** The floor's latency is almost all fan-out and the loader reading 1,000 messages;
+Pantau's adds a durable, authorised write before the event exists, ~4 ms from request to commit, so the ratio
+depends on how fast this machine's sends are: on the machine of the earlier runs (~8 us a send) it was 1.1x;
+on the newer one (~3.6 us) it was 1.40x and 1.64x in two runs before the writing engine left aiosqlite's thread
+(the floor's own p99 moved from 14.1 to 11.3 ms between them; Pantau's from 19.8 to 18.5 ms).
 
 **The sustainable rate at N=100 remains missed.** The floor saturates at 960-1,280 events/s on the machine of
 the earlier runs and at ~2,240/s on the machine of 2026-12-05 15:15 UTC (its sends cost ~3.6 us there, ~8 us
@@ -59,16 +61,14 @@ endpoint that inserts one row with the ORM and commits, with no sign-in, no chec
 answers ~800 posts/s on that machine - under 40% of the floor's saturation rate before a single board is
 served. So no app on this stack (FastAPI, SQLModel/SQLAlchemy, a durable SQLite write per post) meets this
 target here; it asks for a write path outside the decided stack.
-Pantau's post costs ~5 ms of one core (160/s sustained at N=100, ~190/s with no boards): sign-in, the access
-check, loading the milestone, two writes, the project's JSON for the event (three reads) and the event rows, in
-14 statements. A py-spy profile (`--gil`) has no single hot spot left: about half is SQLAlchemy (building,
-caching and executing statements, the unit of work's flush, identity-map loads), a sixth FastAPI and the
-middleware, the rest Pantau's own checks and JSON. Running SQLite on the event loop's thread instead of
-aiosqlite's was measured at 4.6 ms a post, but a write waiting for SQLite's lock - another process, or a long
-read - would then stop every board, so it was not taken. The rest would take hand-written statements for both
-databases beside the ORM everywhere else, or committing concurrent posts together (group commit, which ties
-their failures together). More processes do not help on this 2-core machine (the loaders hold the other core);
-on a real server posting capacity grows with cores (the scaled rows: two processes, every event on every board).
+Pantau's post costs ~4 ms of one core: sign-in, the access check, loading the milestone, two writes, the
+project's JSON for the event (three reads) and the event rows, in 11 statements. A py-spy profile (`--gil`) has
+no single hot spot left: about half is SQLAlchemy (building, caching and executing statements, the unit of
+work's flush, identity-map loads), a sixth FastAPI and the middleware, the rest Pantau's own checks and JSON.
+The rest of the gap would take hand-written statements for both databases beside the ORM everywhere else, or
+committing concurrent posts together (group commit, which ties their failures together). More processes do not
+help on this 2-core machine (the loaders hold the other core); on a real server posting capacity grows with
+cores (the scaled rows: two processes, every event on every board).
 
 **The stalled client.** On loopback the kernel's socket buffers (up to ~4 MB) absorb a stalled board's backlog
 long before its transport reports a full buffer, so within a bench phase it is not dropped; what the phase shows
