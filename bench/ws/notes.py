@@ -51,16 +51,18 @@ per idle board (4-6x), 60 posts/s sustainable at N=100 (6%), 68 posts/s with no 
 Pantau's adds a durable, authorised write before the event exists, ~4 ms from request to commit, so the ratio
 depends on how fast this machine's sends are: on the machine of the earlier runs (~8 us a send) it was 1.1x;
 on the newer one (~3.6 us) it was 1.40x and 1.64x in two runs before the writing engine left aiosqlite's thread
-(the floor's own p99 moved from 14.1 to 11.3 ms between them; Pantau's from 19.8 to 18.5 ms).
+(the floor's own p99 moved from 14.1 to 11.3 ms between them; Pantau's from 19.8 to 18.5 ms), and 1.40x after
+it, in the run above (16.0 against 11.4 ms; p50 12.7 against 6.9 ms).
 
 **The sustainable rate at N=100 remains missed.** The floor saturates at 960-1,280 events/s on the machine of
-the earlier runs and at ~2,240/s on the machine of 2026-12-05 15:15 UTC (its sends cost ~3.6 us there, ~8 us
-before); 40% of that is ~400-900 posts/s, i.e. ~1-2.2 ms of CPU per post with its 100 sends included.
-The stack reference (`stack` in the throughput line) shows how much of that the stack alone takes: one FastAPI
-endpoint that inserts one row with the ORM and commits, with no sign-in, no checks, no events and no boards,
-answers ~800 posts/s on that machine - under 40% of the floor's saturation rate before a single board is
-served. So no app on this stack (FastAPI, SQLModel/SQLAlchemy, a durable SQLite write per post) meets this
-target here; it asks for a write path outside the decided stack.
+the earlier runs and at 2,240-2,560/s on the newer one (its sends cost ~3.6 us there, ~8 us before); 40% of
+that is ~400-1,000 posts/s, i.e. ~1-2.2 ms of CPU per post with its 100 sends included. The stack reference
+(`stack` in the throughput line: one FastAPI endpoint that inserts one row with the ORM and commits through
+Pantau's SQLite driver, with no sign-in, no checks, no events and no boards) answered ~1,400 posts/s on the
+newer machine, ~0.7 ms a post. Add only the 100 sends a post needs at N=100 (~0.36 ms at the floor's cost per
+send) and it would saturate at ~35% of the floor's rate before a single sign-in, check or stored event: on
+this machine the target is beyond any app on this stack (FastAPI, SQLModel/SQLAlchemy, a durable write per
+post that boards can replay); it asks for a write path outside it.
 Pantau's post costs ~4 ms of one core: sign-in, the access check, loading the milestone, two writes, the
 project's JSON for the event (three reads) and the event rows, in 11 statements. A py-spy profile (`--gil`) has
 no single hot spot left: about half is SQLAlchemy (building, caching and executing statements, the unit of
