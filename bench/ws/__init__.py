@@ -9,8 +9,8 @@ The servers are measured in turn:
 - embedded: one `pantau serve` on a SQLite file in a temporary directory, no Redis.
 - scaled: two `pantau serve` on a fresh PostgreSQL database and Redis with a unique key prefix;
   board clients are spread over both processes and so are the posts.
-- stack (a reference, POST throughput only): the least an app on Pantau's stack does for a post, one
-  FastAPI endpoint with one ORM insert and commit on SQLite (bench/ws/stack.py).
+- stack (a reference, at N = 100 only): the least an app on Pantau's stack does for a post, one FastAPI
+  endpoint with one ORM insert and commit on SQLite, then the floor's broadcast (bench/ws/stack.py).
 
 For N = 100 and N = 1,000 board clients (real `/ws/board/unit/{id}` connections with a leader's bearer
 token, all on one unit board; the floor's clients connect to its one board) it measures:

@@ -1,4 +1,4 @@
-"""`python -m bench.ws floor-server BOARD_PORT CONTROL_PORT` and `python -m bench.ws stack-server PORT URL`:
+"""`python -m bench.ws floor-server BOARD_PORT CONTROL_PORT` and `python -m bench.ws stack-server PORT BOARD_PORT URL`:
 the floor's and the stack reference's own processes.
 
 The orchestrator starts them this way (bench/ws/servers.py `start_floor`, `start_stack`) so that each runs in a
@@ -13,4 +13,4 @@ if __name__ == "__main__" and sys.argv[1:2] == ["floor-server"]:
 elif __name__ == "__main__" and sys.argv[1:2] == ["stack-server"]:
     from bench.ws.stack import stack_server_main
 
-    stack_server_main(int(sys.argv[2]), sys.argv[3])
+    stack_server_main(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from bench.ws.machine import LOAD_CORES, pin, raise_fd_limit, use_uvloop
-from bench.ws.measure import Bench, Plan, Row, measure_system, measure_throughput
+from bench.ws.measure import Bench, Plan, Row, measure_system
 from bench.ws.notes import NOTES
 from bench.ws.results import report
 from bench.ws.servers import PantauWorld, System, start_floor, start_pantau, start_stack
@@ -50,7 +50,10 @@ async def run(args: argparse.Namespace) -> str:
         if "stack" in systems:
             with tempfile.TemporaryDirectory(prefix="pantau-bench-stack-") as folder:
                 url = f"sqlite:///{folder}/stack.db"
-                extras["stack"] = await measure_throughput(bench, "stack", lambda: start_stack(url), log)
+                got, extras["stack"] = await measure_system(
+                    bench, "stack", lambda: start_stack(url), [Plan(100)], log, 20_480
+                )
+                rows += got
         if "embedded" in systems:
             with tempfile.TemporaryDirectory(prefix="pantau-bench-") as folder:
                 env = app_env(

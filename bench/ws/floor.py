@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any
+
+from websockets.asyncio.server import broadcast, serve
 
 from bench.ws.machine import HOST, use_uvloop
 
@@ -21,34 +24,45 @@ def floor_message(seq: int, key: int, type_: str = "progress.posted") -> str:
     )
 
 
-def floor_server_main(board_port: int, control_port: int) -> None:
-    """`python -m bench.ws floor-server BOARD_PORT CONTROL_PORT`."""
-    use_uvloop()
-    from websockets.asyncio.server import ServerConnection, broadcast, serve
+class FloorBoards:
+    """The floor's boards: each gets a hello with the current position, then every message broadcast
+    (`websockets.broadcast`, compression off). The stack reference fans out the same way."""
 
-    clients: set[ServerConnection] = set()
-    position = 0
+    def __init__(self) -> None:
+        self.clients: set[Any] = set()
+        self.position = 0
 
-    async def board(ws: ServerConnection) -> None:
+    async def board(self, ws: Any) -> None:
         # Synchronous hello-then-join, so no broadcast can slip in between (the client's first message
         # is its position, like Pantau's snapshot).
-        broadcast([ws], floor_message(position, 0, "snapshot"))
-        clients.add(ws)
+        broadcast([ws], floor_message(self.position, 0, "snapshot"))
+        self.clients.add(ws)
         try:
             await ws.wait_closed()
         finally:
-            clients.discard(ws)
+            self.clients.discard(ws)
+
+    def publish(self, key: int) -> None:
+        self.position += 1
+        broadcast(self.clients, floor_message(self.position, key))
+
+    def serve(self, port: int) -> Any:
+        return serve(self.board, HOST, port, compression=None, ping_interval=20, ping_timeout=20)
+
+
+def floor_server_main(board_port: int, control_port: int) -> None:
+    """`python -m bench.ws floor-server BOARD_PORT CONTROL_PORT`."""
+    use_uvloop()
+    boards = FloorBoards()
 
     async def control(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        nonlocal position
         while line := await reader.readline():
             key = int(line.split()[1])
-            position += 1
-            broadcast(clients, floor_message(position, key))
+            boards.publish(key)
             writer.write(b"201 %d\n" % key)
 
     async def run() -> None:
-        async with serve(board, HOST, board_port, compression=None, ping_interval=20, ping_timeout=20):
+        async with boards.serve(board_port):
             server = await asyncio.start_server(control, HOST, control_port)
             async with server:
                 print("floor ready", flush=True)

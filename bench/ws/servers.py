@@ -71,13 +71,18 @@ async def start_floor() -> System:
 
 
 async def start_stack(database_url: str) -> System:
-    """The stack reference (bench/ws/stack.py): posts only, no boards."""
+    """The stack reference (bench/ws/stack.py): Pantau's stack doing the least for a post, the floor's boards."""
     from tests.services import free_port
 
-    port = free_port()
-    pid, stop = await _server_process(b"stack ready", "stack-server", str(port), database_url)
+    port, board_port = free_port(), free_port()
+    pid, stop = await _server_process(
+        b"stack ready", "stack-server", str(port), str(board_port), database_url
+    )
     system = System(
-        "stack", [pid], [], {"kind": "http", "servers": [(HOST, port)], "token": "-", "projects": [(1, 1)]}
+        "stack",
+        [pid],
+        [(HOST, board_port, "/board", "")],
+        {"kind": "http", "servers": [(HOST, port)], "token": "-", "projects": [(1, 1)]},
     )
     system.stop_callbacks.append(stop)
     return system

@@ -1,11 +1,12 @@
-"""The stack reference: the least an app built on Pantau's stack does for one post, measured beside the
-floor so that the cost of the stack itself is visible apart from Pantau's own work.
+"""The stack reference: the least an app built on Pantau's stack does for one post, with the floor's fan-out,
+measured like the others so that the cost of the stack itself shows apart from Pantau's own work.
 
 One FastAPI endpoint: a pydantic body, one ORM insert in a SQLite write transaction through Pantau's own
 engine set-up (`server.db.make_engine`: the same driver, pragmas and BEGIN IMMEDIATE, and the same
-background checkpoint every second), the row as JSON. No sign-in, no access checks, no board events.
-It runs in its own process (`python -m bench.ws stack-server PORT DATABASE_URL`, see
-`servers.start_stack`) and is measured for POST throughput with no boards only."""
+background checkpoint every second), then the floor's ~300-byte message broadcast to every board
+(`floor.FloorBoards`), the row as JSON. No sign-in, no access checks, no stored events, no replay.
+It runs in its own process (`python -m bench.ws stack-server PORT BOARD_PORT DATABASE_URL`, see
+`servers.start_stack`)."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import Field, SQLModel
 
+from bench.ws.floor import FloorBoards
 from bench.ws.machine import HOST
 from server.db import checkpoint, make_engine
 
@@ -39,9 +41,10 @@ class PostBody(BaseModel):
     note: str | None = None
 
 
-def stack_server_main(port: int, database_url: str) -> None:
-    """`python -m bench.ws stack-server PORT DATABASE_URL`."""
+def stack_server_main(port: int, board_port: int, database_url: str) -> None:
+    """`python -m bench.ws stack-server PORT BOARD_PORT DATABASE_URL`."""
     engine = make_engine(database_url)
+    boards = FloorBoards()
     sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
     async def checkpoints() -> None:
@@ -54,7 +57,8 @@ def stack_server_main(port: int, database_url: str) -> None:
         async with engine.begin() as connection:
             await connection.run_sync(lambda sync: StackPost.__table__.create(sync, checkfirst=True))
         task = asyncio.create_task(checkpoints())
-        yield
+        async with boards.serve(board_port):
+            yield
         task.cancel()
         await engine.dispose()
 
@@ -66,7 +70,8 @@ def stack_server_main(port: int, database_url: str) -> None:
             row = StackPost(project_id=project_id, **body.model_dump())
             session.add(row)
             await session.commit()
-            return row.model_dump()
+        boards.publish(row.id or 0)
+        return row.model_dump()
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
