@@ -47,30 +47,30 @@ per idle board (4-6x), 60 posts/s sustainable at N=100 (6%), 68 posts/s with no 
    8.0 -> 4.0 ms of CPU per post, 100 -> 248 posts/s with no boards, 6.3 -> 4.3 ms for one request on its own
    (a real server process, measured outside the bench).
 
-**Latency at N=1,000.** The floor's latency is almost all fan-out and the loader reading 1,000 messages;
-Pantau's adds a durable, authorised write before the event exists, ~4 ms from request to commit, so the ratio
-depends on how fast this machine's sends are: on the machine of the earlier runs (~8 us a send) it was 1.1x;
-on the newer one (~3.6 us) it was 1.40x and 1.64x in two runs before the writing engine left aiosqlite's thread
-(the floor's own p99 moved from 14.1 to 11.3 ms between them; Pantau's from 19.8 to 18.5 ms), and 1.40x after
-it, in the run above (16.0 against 11.4 ms; p50 12.7 against 6.9 ms).
+**Latency at N=1,000: at the edge on this machine.** The floor's latency is almost all fan-out and the loader
+reading 1,000 messages; Pantau's adds a durable, authorised write before its event exists (~4 ms from request
+to commit) and an event three times the size (the API's progress.posted carries the whole project). So the
+ratio depends on how cheap this machine's sends are. On the machine of the earlier runs (~8 us a send) it was
+1.1x. On the newer one (~3.6 us) four full runs gave 1.40x, 1.64x (before the writing engine left aiosqlite's
+thread), 1.40x and 1.77x (after): Pantau's p99 16-20 ms, the floor's 11.3-14.1 ms, the same code giving p50s
+2.4 ms apart between runs. The run above is the last of them. Holding 1.5x here would take ~3 ms off the post
+path - the same change as the rate below.
 
-**The sustainable rate at N=100 remains missed.** The floor saturates at 960-1,280 events/s on the machine of
-the earlier runs and at 2,240-2,560/s on the newer one (its sends cost ~3.6 us there, ~8 us before); 40% of
-that is ~400-1,000 posts/s, i.e. ~1-2.2 ms of CPU per post with its 100 sends included. The stack reference
-(`stack` in the throughput line: one FastAPI endpoint that inserts one row with the ORM and commits through
-Pantau's SQLite driver, with no sign-in, no checks, no events and no boards) answered ~1,400 posts/s on the
-newer machine, ~0.7 ms a post. Add only the 100 sends a post needs at N=100 (~0.36 ms at the floor's cost per
-send) and it would saturate at ~35% of the floor's rate before a single sign-in, check or stored event: on
-this machine the target is beyond any app on this stack (FastAPI, SQLModel/SQLAlchemy, a durable write per
-post that boards can replay); it asks for a write path outside it.
-Pantau's post costs ~4 ms of one core: sign-in, the access check, loading the milestone, two writes, the
-project's JSON for the event (three reads) and the event rows, in 11 statements. A py-spy profile (`--gil`) has
-no single hot spot left: about half is SQLAlchemy (building, caching and executing statements, the unit of
-work's flush, identity-map loads), a sixth FastAPI and the middleware, the rest Pantau's own checks and JSON.
-The rest of the gap would take hand-written statements for both databases beside the ORM everywhere else, or
-committing concurrent posts together (group commit, which ties their failures together). More processes do not
-help on this 2-core machine (the loaders hold the other core); on a real server posting capacity grows with
-cores (the scaled rows: two processes, every event on every board).
+**The sustainable rate at N=100 remains missed, and is beyond this stack here.** The floor saturates at
+960-1,280 events/s on the earlier machine and 2,240-2,560/s on the newer one; 40% of that is ~400-1,000
+posts/s, ~1-2.2 ms of CPU per post with its 100 sends included. The stack reference (`stack`, bench/ws/stack.py)
+measures the least an app on the decided stack can do for a post with the same fan-out: one FastAPI endpoint, a
+pydantic body, one SQLModel insert and commit through Pantau's own SQLite driver, then the floor's broadcast -
+no sign-in, no checks, no event stored for replay. In the run above it sustains 800 posts/s at N=100, 35.7% of
+the floor's rate (1,379/s with no boards): under the target before any of Pantau's work. Pantau sustains 200/s
+(8.9%): its post costs ~4 ms of one core - sign-in, the access check, loading the milestone, two writes, the
+project's JSON for the event (three reads) and the event rows, 11 statements. A py-spy profile (`--gil`) has no
+single hot spot left: about half is SQLAlchemy (building, caching and executing statements, the unit of work's
+flush, identity-map loads), a sixth FastAPI and the middleware, the rest Pantau's own checks and JSON. Closing
+the gap would take a write path outside the decided stack (hand-written statements for both databases beside
+the ORM everywhere else), or committing concurrent posts together (group commit, which ties their failures
+together). More processes do not help on this 2-core machine (the loaders hold the other core); on a real
+server posting capacity grows with cores (the scaled rows: two processes, every event on every board).
 
 **The stalled client.** On loopback the kernel's socket buffers (up to ~4 MB) absorb a stalled board's backlog
 long before its transport reports a full buffer, so within a bench phase it is not dropped; what the phase shows
