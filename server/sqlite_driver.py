@@ -31,7 +31,7 @@ from sqlalchemy.util.concurrency import await_
 
 
 class _Outcome:
-    """What SQLAlchemy reads off a cursor once a statement has run, taken in the connection's thread."""
+    """What SQLAlchemy reads off a cursor once a statement has run, taken from it right after."""
 
     __slots__ = ("description", "rowcount", "lastrowid", "arraysize")
 
@@ -45,7 +45,8 @@ class _Outcome:
 def _run(
     connection: aiosqlite.Connection, operation: str, parameters: Any, many: bool
 ) -> tuple[_Outcome, list[Any] | None]:
-    """Runs in the connection's thread: the statement, its rows, and the cursor closed again."""
+    """The statement, its rows, and the cursor closed again, on the thread where the connection's calls run
+    (aiosqlite's, or the loop's for the writing engine)."""
     cursor = connection._conn.cursor()
     try:
         if many:
@@ -78,18 +79,23 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        await self._one_hop(operation, parameters, many=False)
+        await self._statement(operation, parameters, many=False)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
-        await self._one_hop(operation, seq_of_parameters, many=True)
+        await self._statement(operation, seq_of_parameters, many=True)
 
-    async def _one_hop(self, operation: Any, parameters: Any, *, many: bool) -> None:
+    async def _statement(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         self._adapt_connection._ended = False  # type: ignore[attr-defined]
         async with self._adapt_connection._execute_mutex:
-            outcome, rows = await connection._execute(_run, connection, operation, parameters, many)
+            outcome, rows = await self._perform(connection, operation, parameters, many)
         self._cursor = outcome  # type: ignore[assignment]
         self._rows = collections.deque(rows) if rows is not None else collections.deque()
+
+    async def _perform(
+        self, connection: aiosqlite.Connection, operation: Any, parameters: Any, many: bool
+    ) -> tuple[_Outcome, list[Any] | None]:
+        return await connection._execute(_run, connection, operation, parameters, many)  # one hop
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
@@ -129,7 +135,9 @@ class _InlineAiosqlite(aiosqlite.Connection):
         return fn(*args, **kwargs)
 
 
-async def _begin_when_free(connection: aiosqlite.Connection, operation: str, parameters: Any) -> Any:
+async def _begin_when_free(
+    connection: aiosqlite.Connection, operation: str, parameters: Any
+) -> tuple[_Outcome, list[Any] | None]:
     """BEGIN IMMEDIATE, and while another writer (in this process or another) holds the lock, pause (1 ms,
     doubling up to 50 ms) and try again: the loop runs on meanwhile."""
     deadline = time.monotonic() + WRITE_LOCK_WAIT_SECONDS
@@ -147,16 +155,12 @@ async def _begin_when_free(connection: aiosqlite.Connection, operation: str, par
 class InlineCursor(OneHopCursor):
     __slots__ = ()
 
-    async def _one_hop(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        self._adapt_connection._ended = False  # type: ignore[attr-defined]
-        async with self._adapt_connection._execute_mutex:
-            if operation == BEGIN_WRITE:
-                outcome, rows = await _begin_when_free(connection, operation, parameters)
-            else:
-                outcome, rows = _run(connection, operation, parameters, many)
-        self._cursor = outcome  # type: ignore[assignment]
-        self._rows = collections.deque(rows) if rows is not None else collections.deque()
+    async def _perform(
+        self, connection: aiosqlite.Connection, operation: Any, parameters: Any, many: bool
+    ) -> tuple[_Outcome, list[Any] | None]:
+        if operation == BEGIN_WRITE:
+            return await _begin_when_free(connection, operation, parameters)
+        return _run(connection, operation, parameters, many)  # right here, no hop
 
 
 class InlineConnection(OneHopConnection):
