@@ -14,7 +14,7 @@ from bench.ws.machine import LOAD_CORES, pin, raise_fd_limit, use_uvloop
 from bench.ws.measure import Bench, Plan, Row, measure_system
 from bench.ws.notes import NOTES
 from bench.ws.results import report
-from bench.ws.servers import PantauWorld, System, start_floor, start_pantau, start_stack
+from bench.ws.servers import pantau_starter, start_floor, start_stack
 
 SYSTEMS = "floor,stack,embedded,scaled"
 
@@ -62,29 +62,15 @@ async def run(args: argparse.Namespace) -> str:
                     redis_prefix(),
                     PANTAU_BOOTSTRAP_ADMIN="admin:admin-password",
                 )
-                world: list[PantauWorld] = []
-
-                async def start_embedded() -> System:
-                    system, made = await start_pantau("embedded", env, 1, world[0] if world else None)
-                    world[:] = [made]
-                    return system
-
                 got, extras["embedded"] = await measure_system(
-                    bench, "embedded", start_embedded, embedded_plans, log, 2_560
+                    bench, "embedded", pantau_starter("embedded", env, 1), embedded_plans, log, 2_560
                 )
                 rows += got
         if "scaled" in systems:
             with postgres_database() as url:
                 env = app_env(url, REDIS_URL, redis_prefix(), PANTAU_BOOTSTRAP_ADMIN="admin:admin-password")
-                world = []
-
-                async def start_scaled() -> System:
-                    system, made = await start_pantau("scaled", env, 2, world[0] if world else None)
-                    world[:] = [made]
-                    return system
-
                 got, extras["scaled"] = await measure_system(
-                    bench, "scaled", start_scaled, scaled_plans, log, 2_560
+                    bench, "scaled", pantau_starter("scaled", env, 2), scaled_plans, log, 2_560
                 )
                 rows += got
     finally:

@@ -148,3 +148,16 @@ async def start_pantau(
         "projects": world.projects,
     }
     return system, world
+
+
+def pantau_starter(name: str, env: dict[str, str], processes: int) -> Any:
+    """A start function for `measure_system`: Pantau afresh for each N, on the organisation arranged at the
+    first start."""
+    world: list[PantauWorld] = []
+
+    async def start() -> System:
+        system, made = await start_pantau(name, env, processes, world[0] if world else None)
+        world[:] = [made]
+        return system
+
+    return start
