@@ -20,7 +20,14 @@ from server.accounts.models import Role, Unit, User
 from server.config import Settings
 from server.migrate import upgrade
 from server.projects import service as projects
-from server.projects.models import Milestone, MilestoneAssignee, MilestoneClose, MilestoneCreate, Project
+from server.projects.models import (
+    Milestone,
+    MilestoneAssignee,
+    MilestoneClose,
+    MilestoneCreate,
+    Project,
+    ProjectMember,
+)
 from server.runtime import Runtime
 from tests.services import postgres_database
 
@@ -77,20 +84,24 @@ async def _populate(runtime: Runtime, closed: int) -> tuple[User, int]:
                         "weight": 1 + n % 3,
                         "due_date": closed_on,
                         "original_due_date": closed_on,
-                        "due_date_set_at": NOW,
                         "status": "closed",
                         "progress_pct": 100,
                         "closed_on": closed_on,
                         "closed_at": NOW,
                         "quality": 1 + n % 5,
                         "created_at": NOW,
-                        "accrued_late_days": 0,
+                        "late_working_days": 0,
+                        "quality_status": "scored",
                     }
                 )
             ids = (await session.execute(insert(Milestone).returning(Milestone.id), batch)).scalars().all()
             await session.execute(
                 insert(MilestoneAssignee), [{"milestone_id": m, "user_id": 1 + (m % PEOPLE)} for m in ids]
             )
+        # The timed milestones' assignee must be a member of their project (DOMAIN.md §1b).
+        await session.execute(
+            insert(ProjectMember), [{"project_id": project_ids[-1], "user_id": 2, "added_at": NOW}]
+        )
     async with runtime.sessionmaker() as session:
         subject = await session.get(User, 2)
         assert subject is not None
@@ -107,7 +118,7 @@ async def _time_closes(runtime: Runtime, subject: User, project_id: int, repeats
                 by=lead,
                 project_id=project_id,
                 data=MilestoneCreate(
-                    title=f"Now {n}", due_date=date(2026, 11, 15), assignee_ids=[subject.id]
+                    title=f"Now {n}", due_date=date(2026, 11, 25), assignee_ids=[subject.id]
                 ),
             )
         started = time.perf_counter()

@@ -4,21 +4,32 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server import resources
 from server.accounts import pages as account_pages
 from server.accounts import routes as account_routes
 from server.accounts.service import ensure_bootstrap_admin
 from server.apidocs import mount_docs
+from server.calendar import pages as calendar_pages
+from server.calendar import routes as calendar_routes
 from server.config import Settings, get_settings
-from server.errors import Invalid, NotAuthenticated, PantauError, TooManyRequests, Unavailable
+from server.errors import (
+    Invalid,
+    NotAuthenticated,
+    PantauError,
+    TooManyRequests,
+    Unavailable,
+    validation_detail,
+)
 from server.feedback import pages as feedback_pages
 from server.feedback import routes as feedback_routes
 from server.middleware import SecurityHeaders
@@ -29,11 +40,10 @@ from server.performance import pages as performance_pages
 from server.performance import routes as performance_routes
 from server.projects import pages as project_pages
 from server.projects import routes as project_routes
+from server.realtime import routes as realtime_routes
 from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-WEB = Path(__file__).resolve().parent.parent / "web"
 
 
 def _wants_html(request: Request) -> bool:
@@ -83,6 +93,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return await http_exception_handler(request, exc)
 
+    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(ValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError | ValidationError) -> Response:
+        """The one answer to input that fails its model (a request's or one a service checks): FastAPI's
+        422 shape, valid JSON whatever was sent (NaN included); a page gets the error page instead."""
+        if isinstance(exc, ValidationError):
+            errors = exc.errors(include_url=False)
+        else:
+            errors = list(exc.errors())
+        detail = validation_detail(errors)
+        if _wants_html(request):
+            summary = "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', '')}" for e in detail)
+            return render_error(request, 422, summary)
+        return JSONResponse({"detail": detail}, status_code=422)
+
     @app.exception_handler(PantauError)
     async def pantau_error(request: Request, exc: PantauError) -> Response:
         if _wants_html(request):
@@ -114,13 +139,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(project_routes.router)
     app.include_router(feedback_routes.router)
     app.include_router(performance_routes.router)
+    app.include_router(calendar_routes.router)
     app.include_router(feedback_pages.router)
     app.include_router(performance_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(calendar_pages.router)
     app.include_router(page_routes.router)
     app.include_router(help_pages.router)
     app.include_router(project_pages.router)
+    # Board sockets through ASGI (any server but `pantau serve`); last, for its catch-all 404 socket.
+    app.include_router(realtime_routes.router)
     mount_docs(app)
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=resources.STATIC), name="static")
     return app
+
+
+app: FastAPI  # declared only: made on first use, by __getattr__
+
+
+def __getattr__(name: str) -> FastAPI:
+    """`server.app:app` for any ASGI server (`uvicorn server.app:app`, gunicorn with uvicorn workers):
+    made on first use, with settings from the environment, so that importing this module reads no
+    settings and opens nothing. (`pantau serve` and `uvicorn --factory server.app:create_app` call
+    create_app themselves.)"""
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,10 +5,11 @@ import asyncio
 import getpass
 import logging
 import sys
+from typing import Any
 
 import uvicorn
 
-from server.config import get_settings
+from server.config import Settings, get_settings
 
 # Board sockets are served by server.realtime.socket (no ASGI stack per connection), with protocol-level
 # pings every 20 s (API: at least every 30 s). They never negotiate per-message compression: board
@@ -44,9 +45,18 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         log_level="info",
-        proxy_headers=True,
+        **proxy_options(settings),
         **UVICORN_WEBSOCKET_OPTIONS,  # type: ignore[arg-type]
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """PANTAU_TRUSTED_PROXIES is the one list of proxies whose X-Forwarded-For (and -Proto) is believed.
+    uvicorn gets exactly that list: left to itself it would read FORWARDED_ALLOW_IPS or trust 127.0.0.1,
+    and rewrite the client address of requests that server.ratelimit.client_address would not believe."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": [str(n) for n in settings.trusted_proxies]}
 
 
 def _migrate(_: argparse.Namespace) -> None:

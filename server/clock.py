@@ -1,9 +1,11 @@
 """The one source of "now", so that tests can move time instead of sleeping."""
 
-from datetime import UTC, date, datetime
-
-__all__ = ["UTC", "JAKARTA", "now", "today", "freeze"]
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
+
+__all__ = ["UTC", "JAKARTA", "now", "today", "freeze", "set_back_to"]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -23,3 +25,16 @@ def freeze(moment: datetime | None) -> None:
     """Tests only: pin now() to `moment` (aware), or release it with None."""
     global _frozen
     _frozen = moment
+
+
+@contextmanager
+def set_back_to(day: date) -> Iterator[None]:
+    """Tests and the demo loader only: inside the block it is 09:00 WIB on `day` (when `day` is before
+    today), so records are made as they would have been made then; the clock is restored after."""
+    previous = _frozen
+    if day < today():
+        freeze(datetime.combine(day, time(9), tzinfo=JAKARTA).astimezone(UTC))
+    try:
+        yield
+    finally:
+        freeze(previous)

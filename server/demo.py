@@ -15,16 +15,32 @@ from server import clock
 from server.accounts.models import Role, Unit, UnitCreate, User, UserCreate
 from server.accounts.security import hash_password
 from server.accounts.service import create_unit, create_user
+from server.calendar.holidays import set_holiday
+from server.calendar.locks import lock_period
+from server.calendar.models import HolidaySet
+from server.calendar.periods import month_of
 from server.config import Settings
+from server.demo_data import (
+    BLOCKERS,
+    FIRST_NAMES,
+    FIXED_HOLIDAYS,
+    HOLIDAYS_2026,
+    LAST_NAMES,
+    NOTES,
+    ORGANISATION,
+    PROJECTS,
+)
+from server.feedback.integrity import SUSPECT_AFTER, origin_of
 from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
 from server.performance.models import BehaviourSet, EvaluationSet
-from server.performance.periods import month_of
 from server.performance.service import set_behaviour, set_evaluation
 from server.projects import service as projects
+from server.projects.corrections import correct_milestone
 from server.projects.models import (
     MemberAdd,
     MilestoneClose,
+    MilestoneCorrect,
     MilestoneCreate,
     MilestoneReschedule,
     ProjectCreate,
@@ -33,170 +49,6 @@ from server.projects.models import (
 from server.runtime import Runtime
 
 DEMO_PASSWORD = "pantau-demo"
-
-FIRST_NAMES = [
-    "Budi",
-    "Siti",
-    "Agus",
-    "Dewi",
-    "Rudi",
-    "Ratna",
-    "Hendra",
-    "Wulan",
-    "Yusuf",
-    "Intan",
-    "Fajar",
-    "Maya",
-    "Andi",
-    "Lestari",
-    "Bayu",
-    "Nur",
-    "Eko",
-    "Fitri",
-    "Dimas",
-    "Rina",
-    "Arif",
-    "Sari",
-    "Teguh",
-    "Putri",
-    "Joko",
-    "Ayu",
-    "Rizky",
-    "Indah",
-    "Hadi",
-    "Kartika",
-    "Wahyu",
-    "Melati",
-    "Imam",
-    "Yuni",
-    "Gilang",
-    "Nadia",
-]
-LAST_NAMES = [
-    "Santoso",
-    "Rahmawati",
-    "Wibowo",
-    "Lestari",
-    "Hidayat",
-    "Kusuma",
-    "Saputra",
-    "Handayani",
-    "Pratama",
-    "Nugroho",
-    "Siregar",
-    "Harahap",
-    "Setiawan",
-    "Purnamasari",
-    "Gunawan",
-    "Anggraini",
-    "Firmansyah",
-]
-
-# (OPD, population served per month, bidang)
-ORGANISATION = [
-    (
-        "Dinas Kependudukan dan Pencatatan Sipil",
-        4000,
-        ["Bidang Pelayanan Pendaftaran Penduduk", "Bidang Pencatatan Sipil"],
-    ),
-    ("Dinas Pekerjaan Umum dan Penataan Ruang", 1500, ["Bidang Bina Marga", "Bidang Cipta Karya"]),
-    ("Dinas Kesehatan", 6000, ["Bidang Pelayanan Kesehatan", "Bidang Pencegahan Penyakit"]),
-    ("Badan Kepegawaian dan Pengembangan Sumber Daya Manusia", 300, ["Bidang Penilaian Kinerja"]),
-]
-
-# (OPD index, bidang index, project name, milestones as (title, weight, due offset days, plan))
-# plan: "ontime" closes early, "late" closes after its due date, "moved" is rescheduled, "open" stays open.
-PROJECTS = [
-    (
-        0,
-        0,
-        "Layanan KTP-el Keliling ke Desa",
-        [
-            ("Pemetaan desa sasaran", 1, -45, "ontime"),
-            ("Jadwal & logistik keliling", 2, -20, "late"),
-            ("Perekaman di 12 desa", 3, 10, "open"),
-            ("Laporan dan evaluasi", 1, 30, "open"),
-        ],
-    ),
-    (
-        0,
-        1,
-        "Akta Kelahiran Terbit di Rumah Sakit",
-        [
-            ("Perjanjian kerja sama RS", 1, -30, "ontime"),
-            ("Pelatihan petugas RS", 2, -5, "moved"),
-            ("Uji coba di RSUD", 3, 14, "open"),
-        ],
-    ),
-    (
-        1,
-        0,
-        "Rehabilitasi Jalan Poros Desa Sukamaju",
-        [
-            ("Survei dan desain teknis", 2, -50, "ontime"),
-            ("Pengadaan kontraktor", 2, -25, "late"),
-            ("Pekerjaan fisik tahap 1", 4, -3, "open"),
-            ("Serah terima", 1, 40, "open"),
-        ],
-    ),
-    (
-        1,
-        1,
-        "Sistem Informasi Perizinan Bangunan",
-        [
-            ("Analisis kebutuhan", 1, -35, "ontime"),
-            ("Pengembangan aplikasi", 3, 20, "open"),
-            ("Sosialisasi ke pemohon", 1, 45, "open"),
-        ],
-    ),
-    (
-        2,
-        0,
-        "Antrean Daring Puskesmas",
-        [
-            ("Pemilihan puskesmas percontohan", 1, -40, "ontime"),
-            ("Pemasangan perangkat", 2, -12, "ontime"),
-            ("Pelatihan petugas loket", 1, 5, "open"),
-            ("Peluncuran ke publik", 2, 25, "open"),
-        ],
-    ),
-    (
-        2,
-        1,
-        "Percepatan Imunisasi Dasar Lengkap",
-        [
-            ("Pendataan balita", 2, -28, "late"),
-            ("Sweeping imunisasi", 3, -2, "open"),
-            ("Pelaporan capaian", 1, 20, "open"),
-        ],
-    ),
-    (
-        3,
-        0,
-        "Penerapan Pantau di Seluruh OPD",
-        [
-            ("Impor data pegawai", 1, -21, "ontime"),
-            ("Pelatihan operator OPD", 2, -7, "ontime"),
-            ("Pendampingan dialog kinerja", 2, 15, "open"),
-        ],
-    ),
-]
-
-BLOCKERS = [
-    "Jaringan internet di desa terputus",
-    "Menunggu tanda tangan kepala dinas",
-    "Printer blanko rusak",
-    None,
-    None,
-    None,
-]
-NOTES = [
-    "Sesuai rencana",
-    "Koordinasi dengan camat",
-    "Data sudah diverifikasi",
-    "Rapat teknis dengan tim",
-    "Dokumen diunggah",
-]
 
 
 @dataclass
@@ -339,6 +191,8 @@ async def _project(runtime: Runtime, demo: Demo, admin: User, spec: tuple) -> No
         milestones = []
         for title, weight, offset, plan in milestone_specs:
             assignees = demo.rng.sample([m.id for m in members], k=2)
+            if plan == "self":
+                assignees = [lead.id, assignees[0]]
             created = await projects.create_milestone(
                 session,
                 by=lead,
@@ -360,7 +214,9 @@ async def _history(runtime: Runtime, demo: Demo, project_id: int, lead: User, mi
         posters = [m for m in members if m.id in milestone.assignee_ids] or members
         finish = {
             "ontime": milestone.due_date - timedelta(days=demo.rng.randint(1, 4)),
+            "self": milestone.due_date - timedelta(days=1),
             "late": milestone.due_date + timedelta(days=demo.rng.randint(3, 9)),
+            "corrected": milestone.due_date + timedelta(days=8),
         }.get(plan)
         begin = max(demo.today - timedelta(days=58), milestone.due_date - timedelta(days=30))
         last_day = min(finish or demo.today, demo.today)
@@ -407,6 +263,18 @@ async def _history(runtime: Runtime, demo: Demo, project_id: int, lead: User, mi
                         closed_on=finish, quality=demo.rng.choice([3, 4, 4, 5]), note="Diperiksa ketua tim"
                     ),
                 )
+            if plan == "corrected":
+                clock.freeze(_at(min(finish + timedelta(days=2), demo.today), 9))
+                async with runtime.transaction() as session:
+                    await correct_milestone(
+                        session,
+                        by=lead,
+                        milestone_id=milestone.id,
+                        data=MilestoneCorrect(
+                            closed_on=finish - timedelta(days=3),
+                            reason="Berita acara serah terima ditandatangani tiga hari lebih awal",
+                        ),
+                    )
 
 
 async def _survey(runtime: Runtime, demo: Demo) -> None:
@@ -434,32 +302,64 @@ async def _survey(runtime: Runtime, demo: Demo) -> None:
                     )
 
 
-async def _ratings(runtime: Runtime, demo: Demo) -> None:
-    """Last month's evaluation already done for the first bidang, so the distribution page has data."""
+async def _excluded_answers(runtime: Runtime, demo: Demo) -> None:
+    """Answers the survey stores but does not count: one browser answering twice for a unit on one day
+    (a duplicate), and more than SUSPECT_AFTER answers naming one officer from one address in a day."""
+    unit = demo.units[0][1][0]
+    officer = demo.people[unit.id][1]
+    day = demo.today - timedelta(days=4)
+    for n in range(SUSPECT_AFTER + 2):
+        clock.freeze(_at(day, 10) + timedelta(minutes=n))
+        device = "demo-kiosk-1" if n < 2 else f"demo-phone-{n}"
+        async with runtime.transaction() as session:
+            await record_feedback(
+                session,
+                data=FeedbackCreate(unit_id=unit.id, employee_id=officer.id, answers=[4] * 9),
+                origin=origin_of(
+                    runtime.secret_key, at=clock.now(), device_id=device, address="198.51.100.7"
+                ),
+            )
+
+
+async def _holidays(runtime: Runtime, demo: Demo, admin: User) -> None:
+    year = demo.today.year
+    days = [(date(year, month, day), name) for (month, day), name in FIXED_HOLIDAYS]
+    days += [(day, name) for day, name in HOLIDAYS_2026 if day.year == year]
+    async with runtime.transaction() as session:
+        for day, name in sorted(days):
+            await set_holiday(session, by=admin, day=day, data=HolidaySet(name=name))
+
+
+async def _ratings(runtime: Runtime, demo: Demo, admin: User) -> None:
+    """The evaluations of the two past months done for the first bidang, so the distribution and
+    evaluation pages have data; the older month is then locked by the admin."""
     last_month = month_of(demo.today.replace(day=1) - timedelta(days=1))
+    month_before = last_month.previous()
     unit = demo.units[0][1][0]
     clock.freeze(_at(demo.today - timedelta(days=3), 10))
     async with runtime.transaction() as session:
-        for person in demo.people[unit.id]:
-            supervisor = await session.get(User, person.supervisor_id)
-            assert supervisor is not None
-            await set_behaviour(
-                session,
-                by=supervisor,
-                user_id=person.id,
-                period=last_month,
-                data=BehaviourSet(rating=demo.rng.choice(["meets", "meets", "above"])),
-            )
-            await set_evaluation(
-                session,
-                by=supervisor,
-                user_id=person.id,
-                period=last_month,
-                data=EvaluationSet(
-                    hasil_kerja=demo.rng.choice(["meets", "above", "below"]),
-                    reason="Penilaian berdasarkan dialog kinerja bulanan",
-                ),
-            )
+        for period in (month_before, last_month):
+            for person in demo.people[unit.id]:
+                supervisor = await session.get(User, person.supervisor_id)
+                assert supervisor is not None
+                await set_behaviour(
+                    session,
+                    by=supervisor,
+                    user_id=person.id,
+                    period=period,
+                    data=BehaviourSet(rating=demo.rng.choice(["meets", "meets", "above"])),
+                )
+                await set_evaluation(
+                    session,
+                    by=supervisor,
+                    user_id=person.id,
+                    period=period,
+                    data=EvaluationSet(
+                        hasil_kerja=demo.rng.choice(["meets", "above", "below"]),
+                        reason="Penilaian berdasarkan dialog kinerja bulanan",
+                    ),
+                )
+        await lock_period(session, by_id=admin.id, period=month_before)
 
 
 async def load_demo(settings: Settings, seed: int = 2026) -> list[tuple[str, str, str]]:
@@ -474,10 +374,12 @@ async def load_demo(settings: Settings, seed: int = 2026) -> list[tuple[str, str
         clock.freeze(real_now - timedelta(days=61))
         async with runtime.transaction() as session:
             admin = await _organisation(session, demo)
+        await _holidays(runtime, demo, admin)
         for spec in PROJECTS:
             await _project(runtime, demo, admin, spec)
         await _survey(runtime, demo)
-        await _ratings(runtime, demo)
+        await _excluded_answers(runtime, demo)
+        await _ratings(runtime, demo, admin)
         return demo.logins
     finally:
         clock.freeze(None)

@@ -8,11 +8,11 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import Role, User
-from server.accounts.security import user_id_from_token
+from server.accounts.security import token_claims
 from server.accounts.service import active_user, find_web_session
+from server.calendar.periods import InvalidPeriod, Period, parse_period
 from server.db import transaction
 from server.errors import Forbidden, Invalid, NotAuthenticated
-from server.performance.periods import InvalidPeriod, Period, parse_period
 from server.runtime import Runtime
 
 SESSION_COOKIE = "pantau_session"
@@ -30,9 +30,26 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+async def body_in_hand(request: Request) -> None:
+    """Wait until the whole request body has arrived (it is kept for the handler and its form)."""
+    try:
+        await request.body()
+    except RuntimeError:
+        pass  # "Stream consumed": FastAPI parsed the body as a form before it solved the dependencies
+
+
 async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """GET requests read without taking SQLite's write lock, so page views never queue behind writes."""
-    makers = runtime.read_sessionmaker if request.method in READ_ONLY_METHODS else runtime.sessionmaker
+    """GET requests read without taking SQLite's write lock, so page views never queue behind writes.
+
+    Any other request first waits for its whole body, before the transaction's first statement: a client
+    sending its body slowly must not hold SQLite's write lock (taken at that statement) or a PostgreSQL
+    connection meanwhile, on everyone else's behalf. Every dependency that reaches the request's
+    transaction (the signed-in user, a page's form) comes through here, so no route can get it wrong."""
+    if request.method in READ_ONLY_METHODS:
+        makers = runtime.read_sessionmaker
+    else:
+        await body_in_hand(request)
+        makers = runtime.sessionmaker
     async with transaction(makers, after_commit=runtime.publish_pending) as session:
         yield session
 
@@ -45,16 +62,18 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 async def user_from_credentials(
     session: AsyncSession, runtime: Runtime, *, bearer_token: str | None, cookie: str | None
 ) -> User | None:
-    """The WebSocket and HTTP paths share this: a bearer token first, else the page session cookie."""
+    """The WebSocket and HTTP paths share this: a bearer token first, else the page session cookie.
+    A token issued before the user's credentials last changed (password, deactivation) is refused;
+    those changes delete the user's sessions."""
     if bearer_token:
-        return await active_user(session, user_id_from_token(bearer_token, runtime.secret_key))
+        claims = token_claims(bearer_token, runtime.secret_key)
+        user = await active_user(session, claims.user_id if claims else None)
+        return user if user is not None and claims and user.credentials_epoch == claims.epoch else None
     web_session = await find_web_session(session, cookie)
     return await active_user(session, web_session.user_id if web_session else None)
 
 
-async def get_current_user(
-    request: Request, session: SessionDep, runtime: RuntimeDep, token: Annotated[str | None, Depends(bearer)]
-) -> User:
+async def _caller(request: Request, session: AsyncSession, runtime: Runtime, token: str | None) -> User:
     user = await user_from_credentials(
         session, runtime, bearer_token=token, cookie=request.cookies.get(SESSION_COOKIE)
     )
@@ -62,6 +81,22 @@ async def get_current_user(
         raise NotAuthenticated("Not authenticated: sign in or send a valid bearer token")
     request.state.user = user
     return user
+
+
+async def get_current_user(
+    request: Request, session: SessionDep, runtime: RuntimeDep, token: Annotated[str | None, Depends(bearer)]
+) -> User:
+    return await _caller(request, session, runtime, token)
+
+
+async def get_caller(
+    request: Request, runtime: RuntimeDep, token: Annotated[str | None, Depends(bearer)]
+) -> User:
+    """The signed-in user, read in a short read transaction of its own that has ended when the handler
+    starts: for handlers that hash a password before they write, so that their own transaction (and on
+    SQLite the write lock) begins only after the hashing. The user is detached from any session."""
+    async with runtime.read_sessionmaker() as session:
+        return await _caller(request, session, runtime, token)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -74,6 +109,15 @@ async def get_admin(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin)]
+# The same, without touching the request's session (see get_caller).
+Caller = Annotated[User, Depends(get_caller)]
+
+
+async def get_admin_caller(user: Caller) -> User:
+    return await get_admin(user)
+
+
+AdminCaller = Annotated[User, Depends(get_admin_caller)]
 
 
 def get_period(period: str | None = None) -> Period:

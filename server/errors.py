@@ -1,5 +1,8 @@
 """One error base with an HTTP status; domain code raises these, one handler renders them."""
 
+import math
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -85,3 +88,35 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "The database is unavailable"),
     )
 }
+
+
+# A 422 repeats the offending input so that the caller sees what was refused; a long text is cut here.
+ECHO_MAX = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def validation_detail(errors: Iterable[Any]) -> list[dict[str, Any]]:
+    """FastAPI's 422 `detail` list (type, loc, msg, input, ctx) made valid JSON whatever was sent: a
+    NaN or infinite number becomes its name ("nan", "inf"), a text that UTF-8 cannot hold (a lone
+    surrogate) gets U+FFFD in its place, an exception or other object in `ctx` becomes its message."""
+    return [
+        {str(key): _json_safe(value, key == "input") for key, value in dict(error).items()}
+        for error in errors
+    ]
+
+
+def _json_safe(value: Any, echo: bool = False) -> Any:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        text = value[:ECHO_MAX] + "…" if echo and len(value) > ECHO_MAX else value
+        return _SURROGATE.sub("\ufffd", text)
+    if isinstance(value, bytes):
+        return _json_safe(value.decode("utf-8", "replace"), echo)
+    if isinstance(value, dict):
+        return {str(_json_safe(key)): _json_safe(item, echo) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_safe(item, echo) for item in value]
+    return _json_safe(str(value), echo)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from server import clock
-from server.db import transaction_lock
+from server.db import delete_some, transaction_lock
 from server.errors import Invalid
 from server.jsonenc import dumps
 from server.models_base import UTCDateTime
@@ -82,5 +82,7 @@ async def run_once(
     return status_code, json.loads(dumps(body))
 
 
-async def prune_records(session: AsyncSession) -> None:
-    await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= clock.now() - KEEP))
+async def prune_records(session: AsyncSession, *, limit: int | None = None) -> int:
+    """Forget the records older than KEEP (at most `limit`: housekeeping deletes in batches)."""
+    expired = IdempotencyRecord.created_at <= clock.now() - KEEP
+    return await delete_some(session, IdempotencyRecord, expired, limit=limit)

@@ -10,16 +10,16 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 
+from server import resources
 from server.db import is_sqlite, sync_url
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # An arbitrary constant naming Pantau's migration lock among PostgreSQL advisory locks.
 MIGRATION_LOCK_ID = 7_262_826
 
 
 def alembic_config(url: str, connection: Connection | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(resources.MIGRATIONS))
     config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
     config.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
     if connection is not None:

@@ -3,10 +3,18 @@
 from server.accounts.models import AppSetting, Unit, User, WebSession
 from server.accounts.uploads import ImportUpload
 from server.audit import HistoryEntry
-from server.feedback.models import Feedback
+from server.calendar.models import Holiday, PeriodLock
+from server.feedback.models import Feedback, SurveyToken
 from server.idempotency import IdempotencyRecord
 from server.performance.models import OrganisationResult, Rating, Target
-from server.projects.models import Milestone, MilestoneAssignee, ProgressUpdate, Project, ProjectMember
+from server.projects.models import (
+    Milestone,
+    MilestoneAssignee,
+    MilestoneDueDate,
+    ProgressUpdate,
+    Project,
+    ProjectMember,
+)
 from server.realtime.models import BoardCounter, BoardEvent
 
 __all__ = [
@@ -28,4 +36,8 @@ __all__ = [
     "Rating",
     "Target",
     "Feedback",
+    "SurveyToken",
+    "Holiday",
+    "PeriodLock",
+    "MilestoneDueDate",
 ]

@@ -10,7 +10,8 @@ A limit is declared where it is used, e.g. the survey's `per_client(SURVEY_ANSWE
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from ipaddress import ip_address
 
 import redis.asyncio as redis
 from fastapi import Request
@@ -18,7 +19,7 @@ from limits import RateLimitItem
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from server.config import Settings
+from server.config import Network, Settings
 from server.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
@@ -105,9 +106,47 @@ def _window(item: RateLimitItem) -> str:
 
 
 def client_address(request: Request) -> str:
-    """The address the limit is counted against. Behind a proxy this is right only when uvicorn trusts
-    the proxy's X-Forwarded-For (`pantau serve` turns proxy headers on; see FORWARDED_ALLOW_IPS)."""
-    return request.client.host if request.client else "unknown"
+    """The address a request is rate limited and counted under (the limits here, the survey's "suspect"
+    rule): the connecting peer, unless the peer is one of PANTAU_TRUSTED_PROXIES; then the right-most
+    X-Forwarded-For hop that is not a trusted proxy. Hops to its left were written by whoever sent the
+    request, so they are never believed. `pantau serve` gives uvicorn the same list, so the two agree."""
+    peer = request.client.host if request.client else None
+    trusted = request.app.state.runtime.settings.trusted_proxies
+    return forwarded_client(peer, request.headers.getlist("x-forwarded-for"), trusted)
+
+
+def forwarded_client(peer: str | None, forwarded_for: list[str], trusted: Sequence[Network]) -> str:
+    """client_address's rule, on plain values: `forwarded_for` holds the X-Forwarded-For header values
+    in the order received (each proxy appends the address it was reached from)."""
+    if peer is None:
+        return "unknown"
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        host = _host_of(hop)
+        if not _is_trusted(host, trusted):
+            return host
+    # Every hop is a trusted proxy: the request began inside the trusted network.
+    return _host_of(hops[0]) if hops else peer
+
+
+def _is_trusted(host: str, trusted: Sequence[Network]) -> bool:
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in trusted)
+
+
+def _host_of(hop: str) -> str:
+    """The address of one X-Forwarded-For hop, without a port ("1.2.3.4:80", "[::1]:80"). Anything that
+    is not an address is kept as written, short, and never trusted."""
+    if hop.startswith("[") and "]" in hop:
+        hop = hop[1 : hop.index("]")]
+    elif hop.count(":") == 1:
+        hop = hop.split(":", 1)[0]
+    return hop[:64]
 
 
 def per_client(item: RateLimitItem) -> Callable[[Request], Awaitable[None]]:

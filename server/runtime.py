@@ -9,19 +9,27 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from server import housekeeping
 from server.accounts.models import AppSetting
 from server.config import Settings
 from server.db import checkpoint, is_sqlite, make_engine, make_sessionmaker, transaction
 from server.errors import Conflict
-from server.idempotency import prune_records
 from server.performance.service import listen
 from server.ratelimit import Limiter
 from server.realtime.broker import MemoryBroker, make_broker
-from server.realtime.events import board_position, events_after, prune_events, take_pending
+from server.realtime.events import (
+    board_position,
+    board_positions,
+    events_after,
+    take_pending,
+)
 from server.realtime.hub import Hub
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 1.0
+# How often the open boards' positions are compared with the database's (Hub.check_positions): an event
+# whose publish was lost reaches a quiet board within about this long (plus the gap wait).
+BOARD_CHECK_SECONDS = 1.0
 
 
 @dataclass
@@ -43,10 +51,13 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
         listen()
-        engine = make_engine(settings.database_url)
+        lock_wait = settings.database_lock_wait_seconds
+        engine = make_engine(settings.database_url, lock_wait=lock_wait)
         sessionmaker = make_sessionmaker(engine)
         read_engine = (
-            make_engine(settings.database_url, writes=False) if is_sqlite(settings.database_url) else engine
+            make_engine(settings.database_url, writes=False, lock_wait=lock_wait)
+            if is_sqlite(settings.database_url)
+            else engine
         )
         read_sessionmaker = make_sessionmaker(read_engine)
 
@@ -58,9 +69,14 @@ class Runtime:
             async with read_sessionmaker() as session:
                 return await board_position(session, board)
 
+        async def load_positions(boards: list[str]) -> dict[str, int]:
+            async with read_sessionmaker() as session:
+                return await board_positions(session, boards)
+
         hub = Hub(
             load_events=load_events,
             load_position=load_position,
+            load_positions=load_positions,
             queue_size=settings.board_queue_size,
             gap_wait=settings.board_gap_wait_seconds,
         )
@@ -80,6 +96,9 @@ class Runtime:
         self.secret_key = self.settings.secret_key or await self._shared_secret()
         await self.broker.start()
         self._tasks.append(asyncio.get_running_loop().create_task(self._housekeeping()))
+        self._tasks.append(
+            asyncio.get_running_loop().create_task(self.hub.watch_positions(BOARD_CHECK_SECONDS))
+        )
         if is_sqlite(self.settings.database_url):
             self._tasks.append(asyncio.get_running_loop().create_task(self._checkpointing()))
 
@@ -87,6 +106,7 @@ class Runtime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.hub.access.stop()
         await self.broker.stop()
         await self.limiter.close()
         await self.engine.dispose()
@@ -121,16 +141,7 @@ class Runtime:
     async def _housekeeping(self) -> None:
         while True:
             await asyncio.sleep(3600)
-            try:
-                async with transaction(self.sessionmaker) as session:
-                    await prune_events(
-                        session,
-                        keep_days=self.settings.replay_keep_days,
-                        keep_events=self.settings.replay_keep_events,
-                    )
-                    await prune_records(session)
-            except Exception:
-                log.warning("housekeeping failed; will retry", exc_info=True)
+            await housekeeping.prune(self.sessionmaker, self.settings)
 
     async def _checkpointing(self) -> None:
         """SQLite's log checkpoints, taken out of the requests (server/db.py) and run here."""

@@ -11,7 +11,9 @@ as its `module` (`server.db.make_engine`); everything else is SQLAlchemy's diale
   statements take SQLite tens of microseconds, and SQLite lets one writer in at a time anyway. The one wait a
   writer can meet is for SQLite's write lock, at BEGIN IMMEDIATE; waiting inside SQLite would hold the loop and
   every board with it, so writing connections have no busy timeout and the driver waits for the lock here,
-  asynchronously, retrying with a growing pause for up to `WRITE_LOCK_WAIT_SECONDS`."""
+  asynchronously, retrying with a growing pause for up to the engine's lock wait (`WRITE_LOCK_WAIT_SECONDS`
+  unless the engine is made with another: PANTAU_DATABASE_LOCK_WAIT_SECONDS); past it the statement fails
+  with SQLite's own "database is locked", which server.db turns into the 503 the caller sees."""
 
 import asyncio
 import collections
@@ -136,11 +138,11 @@ class _InlineAiosqlite(aiosqlite.Connection):
 
 
 async def _begin_when_free(
-    connection: aiosqlite.Connection, operation: str, parameters: Any
+    connection: aiosqlite.Connection, operation: str, parameters: Any, wait: float
 ) -> tuple[_Outcome, list[Any] | None]:
     """BEGIN IMMEDIATE, and while another writer (in this process or another) holds the lock, pause (1 ms,
-    doubling up to 50 ms) and try again: the loop runs on meanwhile."""
-    deadline = time.monotonic() + WRITE_LOCK_WAIT_SECONDS
+    doubling up to 50 ms) and try again for up to `wait` seconds: the loop runs on meanwhile."""
+    deadline = time.monotonic() + wait
     pause = 0.001
     while True:
         try:
@@ -159,7 +161,8 @@ class InlineCursor(OneHopCursor):
         self, connection: aiosqlite.Connection, operation: Any, parameters: Any, many: bool
     ) -> tuple[_Outcome, list[Any] | None]:
         if operation == BEGIN_WRITE:
-            return await _begin_when_free(connection, operation, parameters)
+            wait = self._adapt_connection.dbapi.lock_wait  # type: ignore[attr-defined]
+            return await _begin_when_free(connection, operation, parameters, wait)
         return _run(connection, operation, parameters, many)  # right here, no hop
 
 
@@ -182,6 +185,7 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
 
 class InlineDBAPI(OneHopDBAPI):
     connection_class = InlineConnection
+    lock_wait = WRITE_LOCK_WAIT_SECONDS
 
     def _open(self, *arg: Any, **kw: Any) -> aiosqlite.Connection:
         # Opened on aiosqlite's thread, used on the loop's.
@@ -189,5 +193,9 @@ class InlineDBAPI(OneHopDBAPI):
         return _InlineAiosqlite(connector, iter_chunk_size=64)
 
 
-def sqlite_dbapi(*, writes: bool) -> OneHopDBAPI:
-    return (InlineDBAPI if writes else OneHopDBAPI)(aiosqlite, sqlite3)
+def sqlite_dbapi(*, writes: bool, lock_wait: float = WRITE_LOCK_WAIT_SECONDS) -> OneHopDBAPI:
+    if not writes:
+        return OneHopDBAPI(aiosqlite, sqlite3)
+    dbapi = InlineDBAPI(aiosqlite, sqlite3)
+    dbapi.lock_wait = lock_wait
+    return dbapi

@@ -53,13 +53,17 @@ async def make_project(
 async def make_milestone(
     session: AsyncSession, *, project: ProjectRead, lead: User, due_date: date | None = None, **overrides: Any
 ) -> MilestoneRead:
+    """A milestone planned by the lead. A due date in the past is planned as it would have been: with
+    the clock set back to the day before it (a lead can only plan from today on)."""
     data = {
         "title": f"Tonggak {next(_serial)}",
         "due_date": due_date or clock.today() + timedelta(days=5),
     } | overrides
-    return await projects.create_milestone(
-        session, by=lead, project_id=project.id, data=MilestoneCreate(**data)
-    )
+    planned_on = min(clock.today(), data["due_date"] - timedelta(days=1))
+    with clock.set_back_to(planned_on):
+        return await projects.create_milestone(
+            session, by=lead, project_id=project.id, data=MilestoneCreate(**data)
+        )
 
 
 async def add_member(session: AsyncSession, *, project: ProjectRead, user: User, by: User) -> None:
@@ -67,4 +71,5 @@ async def add_member(session: AsyncSession, *, project: ProjectRead, user: User,
 
 
 def auth(user: User, secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {create_access_token(user.id, secret, 60)}"}
+    token = create_access_token(user.id, secret, 60, epoch=user.credentials_epoch)
+    return {"Authorization": f"Bearer {token}"}

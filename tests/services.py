@@ -52,12 +52,22 @@ def free_port() -> int:
 
 
 class AppProcess:
-    """A real `pantau serve` process on its own port, stopped by its PID."""
+    """A real `pantau serve` process on its own port, stopped by its PID. `program` runs Pantau (by default
+    this interpreter's `python -m server`), in the folder `cwd` (by default this one)."""
 
-    def __init__(self, env: dict[str, str], port: int, *extra_args: str) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        port: int,
+        *extra_args: str,
+        program: tuple[str, ...] = (sys.executable, "-m", "server"),
+        cwd: Path | None = None,
+    ) -> None:
         self.env = env
         self.port = port
         self.extra_args = extra_args
+        self.program = program
+        self.cwd = cwd
         self.process: asyncio.subprocess.Process | None = None
         self.output: list[str] = []
         self._reader: asyncio.Task[None] | None = None
@@ -68,9 +78,7 @@ class AppProcess:
 
     async def start(self, timeout: float = 60) -> "AppProcess":
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "server",
+            *self.program,
             "serve",
             "--host",
             "127.0.0.1",
@@ -78,6 +86,7 @@ class AppProcess:
             str(self.port),
             *self.extra_args,
             env=self.env,
+            cwd=self.cwd,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )

@@ -4,7 +4,7 @@ The table is checked against the app itself, so a new route without a row fails
 `test_every_route_has_a_row`. A resource the caller may not see is a 404, never a 403."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,9 @@ from sqlalchemy import update
 from server import clock
 from server.accounts.models import User
 from server.accounts.security import create_access_token
+from server.calendar.models import Holiday
+from server.feedback.models import FeedbackCreate
+from server.feedback.service import record_feedback
 from tests import factories
 from tests.factories import PASSWORD
 from tests.realtime.boards import close_code, open_board, receive
@@ -65,7 +68,8 @@ def rows() -> list[Row]:
     admin_only = expect(403, admin=0)
     unit_overview = expect(404, admin=200, leader=200)
     performance_readers = expect(404, admin=200, leader=200, lead=200, member=200)
-    raters = expect(404, admin=200, leader=403, lead=200, member=403)
+    # The member's rater is their supervisor (the lead); an admin and the member themselves may not rate.
+    raters = expect(404, admin=403, leader=403, lead=200, member=403)
     return [
         Row("POST", "/api/v1/auth/token", expect(200, anonymous=422, expired=200, disabled=401), form={}),
         Row("GET", "/api/v1/me", expect(200)),
@@ -111,6 +115,25 @@ def rows() -> list[Row]:
             seen_by_project(200, members=403),
             body={"quality": 4},
         ),
+        # The lead's rater (world.leader, the lead's supervisor) may score; the open milestone is not pending.
+        Row(
+            "POST",
+            "/api/v1/milestones/{milestone}/quality",
+            expect(404, admin=403, leader=409, lead=403, member=403),
+            body={"quality": 4, "note": "Sesuai rencana kerja"},
+        ),
+        # Only an admin corrects the due date of an open milestone (the lead reschedules it).
+        Row(
+            "POST",
+            "/api/v1/milestones/{milestone}/correct",
+            expect(404, admin=200, leader=403, lead=403, member=403),
+            body="correction",
+        ),
+        Row("GET", "/api/v1/holidays", expect(200)),
+        Row(
+            "PUT", "/api/v1/holidays/{holiday}", admin_only | {"admin": 200}, body={"name": "Hari Raya Natal"}
+        ),
+        Row("DELETE", "/api/v1/holidays/{holiday}", admin_only | {"admin": 204}),
         Row(
             "POST",
             "/api/v1/projects/{project}/updates",
@@ -118,7 +141,11 @@ def rows() -> list[Row]:
             body="update",
         ),
         Row("GET", "/api/v1/projects/{project}/updates", seen_by_project(200)),
+        Row("GET", "/api/v1/feedback/token", dict.fromkeys(ACTORS, 200), params={"unit_id": "{bidang}"}),
         Row("POST", "/api/v1/feedback", dict.fromkeys(ACTORS, 201), body="feedback"),
+        Row("GET", "/api/v1/feedback/answers", admin_only | {"admin": 200}),
+        Row("POST", "/api/v1/feedback/{answer}/exclude", admin_only | {"admin": 200}, body="review"),
+        Row("POST", "/api/v1/feedback/{answer}/clear", admin_only | {"admin": 409}, body="review"),
         Row("GET", "/api/v1/units/{bidang}/ikm", dict.fromkeys(ACTORS, 200)),
         Row("GET", "/api/v1/users/{member}/performance", performance_readers),
         Row("PUT", "/api/v1/users/{member}/behaviour", raters, body={"rating": "meets"}),
@@ -135,11 +162,20 @@ def rows() -> list[Row]:
             admin_only | {"admin": 200},
             body={"targets": {"quality": {"target": 4}}},
         ),
+        # An admin or a leader of the unit one level above (the Kepala Dinas for the bidang).
         Row(
             "PUT",
             "/api/v1/units/{bidang}/organisation-result",
-            admin_only | {"admin": 200},
+            admin_only | {"admin": 200, "leader": 200},
             body={"result": "Baik"},
+        ),
+        Row("GET", "/api/v1/periods", expect(200), params={"year": "2026"}),
+        Row("POST", "/api/v1/periods/{period}/lock", admin_only | {"admin": 200}),
+        Row(
+            "POST",
+            "/api/v1/periods/{period}/unlock",
+            admin_only | {"admin": 200},
+            body={"reason": "Koreksi data penilaian"},
         ),
         Row("GET", "/api/v1/units/{bidang}/distribution", unit_overview),
         Row("GET", "/api/v1/units/{bidang}/performance.csv", unit_overview),
@@ -173,6 +209,8 @@ def covered(row: Row) -> set[tuple[str, str]]:
         "{dinas}": "{unit_id}",
         "{project}": "{project_id}",
         "{milestone}": "{milestone_id}",
+        "{holiday}": "{day}",
+        "{answer}": "{feedback_id}",
     }
     path = row.path
     for name, param in generic.items():
@@ -218,7 +256,9 @@ async def test_authorization(row: Row, actor: str, client, world, runtime, setup
     if actor in people:
         issued = clock.now() - timedelta(hours=2) if actor == "expired" else clock.now()
         clock.freeze(issued)
-        headers = {"Authorization": f"Bearer {create_access_token(people[actor].id, runtime.secret_key, 60)}"}
+        person = people[actor]
+        token = create_access_token(person.id, runtime.secret_key, 60, epoch=person.credentials_epoch)
+        headers = {"Authorization": f"Bearer {token}"}
         clock.freeze(None)
     names = {
         "bidang": world.bidang.id,
@@ -226,7 +266,16 @@ async def test_authorization(row: Row, actor: str, client, world, runtime, setup
         "project": setup.project.id,
         "milestone": setup.milestone.id,
         "member": world.member.id,
+        "period": "2020-01",  # long ended: it may be locked
+        "holiday": "2026-12-25",
     }
+    if "{holiday}" in row.path:  # a holiday in the calendar, for the admin to rename or remove
+        async with runtime.transaction() as db:
+            db.add(Holiday(date=date(2026, 12, 25), name="Natal"))
+    if "{answer}" in row.path:  # a counted survey answer: an admin may exclude it, not clear it (409)
+        async with runtime.transaction() as db:
+            data = FeedbackCreate(unit_id=world.bidang.id, answers=[3] * 9)
+            names["answer"] = (await record_feedback(db, data=data)).id
     path = row.path.format(**names)
     expected = row.expected[actor]
 
@@ -239,7 +288,12 @@ async def test_authorization(row: Row, actor: str, client, world, runtime, setup
         return
 
     body = _body(row.body, world, names)
-    kwargs: dict[str, Any] = {"headers": headers, "params": row.params}
+    if row.body == "feedback":  # every answer spends a fresh single-use token
+        body["token"] = (
+            await client.get("/api/v1/feedback/token", params={"unit_id": world.bidang.id})
+        ).json()["token"]
+    params = {key: value.format(**names) for key, value in row.params.items()}
+    kwargs: dict[str, Any] = {"headers": headers, "params": params}
     if row.files is not None:
         kwargs["files"] = row.files
     elif row.form is not None:
@@ -273,8 +327,16 @@ def _body(kind: Any, world, names: dict[str, int]) -> Any:
         },
         "outsider_id": {"user_id": world.outsider.id},
         "milestone": {"title": "Baru", "due_date": today.isoformat(), "assignee_ids": [world.member.id]},
-        "reschedule": {"due_date": (today + timedelta(days=40)).isoformat(), "reason": "Cuaca"},
+        "reschedule": {
+            "due_date": (today + timedelta(days=40)).isoformat(),
+            "reason": "Cuaca buruk di lapangan",
+        },
+        "correction": {
+            "due_date": (today + timedelta(days=9)).isoformat(),
+            "reason": "Tenggat salah diketik",
+        },
         "update": {"milestone_id": names["milestone"], "progress_pct": 10},
         "feedback": {"unit_id": world.bidang.id, "answers": [3] * 9},
+        "review": {"reason": "Diperiksa untuk uji hak akses"},
     }
     return built.get(kind, kind) if isinstance(kind, str) else kind

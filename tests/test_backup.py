@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 
@@ -107,3 +108,38 @@ def test_create_user_command_makes_an_account_that_can_sign_in(tmp_path):
     with sqlite3.connect(database) as db:
         row = db.execute("SELECT role, password_hash FROM user WHERE username = 'operator'").fetchone()
     assert row[0] == "admin" and row[1].startswith("$argon2")
+
+
+def test_a_backup_is_readable_by_its_owner_only(tmp_path):
+    """The copy holds the key that signs sessions and tokens: it is written 0600 whatever the umask, and a
+    backup over an older, wider file replaces it with a 0600 one."""
+    live = tmp_path / "pantau.db"
+    upgrade(f"sqlite:///{live}")
+    old = tmp_path / "backups" / "old.db"
+    old.parent.mkdir()
+    old.write_bytes(b"")
+    old.chmod(0o644)
+    previous = os.umask(0o002)  # the loosest common umask: files would be world-readable by default
+    try:
+        fresh = _pantau(live, "backup", str(tmp_path / "backups" / "new.db"))
+        over = _pantau(live, "backup", str(old))
+    finally:
+        os.umask(previous)
+    assert fresh.returncode == 0 and over.returncode == 0, fresh.stderr + over.stderr
+    for copy in (tmp_path / "backups" / "new.db", old):
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o600, oct(copy.stat().st_mode)
+        assert _rows(copy) == _rows(live)
+    assert sorted(p.name for p in (tmp_path / "backups").iterdir()) == ["new.db", "old.db"]  # nothing partial
+
+
+def test_a_failed_backup_leaves_the_previous_one_in_place(tmp_path):
+    live = tmp_path / "pantau.db"
+    live.write_bytes(b"not a database at all" * 100)
+    previous = tmp_path / "copy.db"
+    previous.write_bytes(b"yesterday's backup")
+    result = _pantau(live, "backup", str(previous))
+    assert (
+        result.returncode != 0 and "Could not back up" in result.stderr and "Traceback" not in result.stderr
+    )
+    assert previous.read_bytes() == b"yesterday's backup"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db", "pantau.db"]

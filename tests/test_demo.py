@@ -34,4 +34,19 @@ async def test_serve_demo_prints_url_and_logins_that_work(tmp_path):
             "SELECT count(*) FROM milestone WHERE status = 'closed' AND closed_on <= due_date"
         ).fetchone()[0]
         answers = db.execute("SELECT count(*) FROM feedback").fetchone()[0]
+        # Every evaluation-integrity feature has something to show (issue 11).
+        actions = dict(
+            db.execute(
+                "SELECT action, count(*) FROM history WHERE entity = 'milestone' GROUP BY action"
+            ).fetchall()
+        )
+        pending = db.execute("SELECT count(*) FROM milestone WHERE quality_status = 'pending'").fetchone()[0]
+        locked = db.execute("SELECT count(*) FROM period_lock WHERE locked").fetchone()[0]
+        excluded = dict(
+            db.execute("SELECT status, count(*) FROM feedback WHERE status != 'counted' GROUP BY status")
+        )
+        holidays = db.execute("SELECT count(*) FROM holiday").fetchone()[0]
     assert 30 <= staff <= 60 and 6 <= projects <= 10 and late > 0 and on_time > 0 and answers > 0
+    assert actions.get("rescheduled", 0) > 0 and actions.get("corrected", 0) > 0
+    assert pending > 0 and locked > 0 and holidays > 0
+    assert excluded.get("duplicate", 0) > 0 and excluded.get("suspect", 0) > 0

@@ -5,10 +5,14 @@ import re
 from tests import factories
 
 
-async def sign_in(client, user, next_: str = "/"):
-    return await client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD, "next": next_}
-    )
+async def login_token(client) -> str:
+    """The login form's CSRF token (its cookie stays in `client`)."""
+    return csrf_of((await client.get("/login")).text)
+
+
+async def sign_in(client, user, next_: str = "/", password: str = factories.PASSWORD):
+    form = {"username": user.username, "password": password, "next": next_}
+    return await client.post("/login", data=form | {"csrf_token": await login_token(client)})
 
 
 async def log_in(client, user) -> None:

@@ -1,4 +1,4 @@
-"""What the admin pages read: who may open them, the unit tree in display order, a page of accounts
+"""What the admin pages read: the unit tree in display order, a page of accounts
 matching a search, and a filtered page of the append-only history — each in a fixed number of queries;
 and the little their forms share."""
 
@@ -6,41 +6,22 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
-from server.accounts.models import Role, Unit, User
+from server.accounts.models import Unit, User
 from server.audit import HistoryEntry
-from server.errors import Forbidden
-from server.pages.i18n import N_
-from server.pages.routes import PageUser
 from server.projects.models import Milestone
 
 USERS_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
-ENTITIES = ("milestone", "rating", "target", "user", "unit", "organisation_result")
+ENTITIES = ("milestone", "rating", "target", "user", "unit", "organisation_result", "feedback", "period")
 
-
-async def admin_page(user: PageUser) -> User:
-    """Admin pages: anonymous visitors are sent to sign in; everyone but an admin gets the 403 page."""
-    if user.role != Role.admin:
-        raise Forbidden(N_("Halaman ini khusus admin (BKPSDM)."))
-    return user
-
-
-AdminPage = Annotated[User, Depends(admin_page)]
 
 Errors = dict[str, str]  # form field -> the code of a message that the template words
-
-
-def form_number(raw: str) -> int | None:
-    """A whole number as a person types it ("2.500", "2 500"), or None."""
-    digits = raw.strip().replace(".", "").replace(" ", "")
-    return int(digits) if digits.isdigit() and len(digits) < 10 else None
 
 
 # --- units ---------------------------------------------------------------------------------------------

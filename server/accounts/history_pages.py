@@ -9,15 +9,15 @@ from fastapi.responses import HTMLResponse, Response
 
 from server.accounts.admin_views import (
     ENTITIES,
-    AdminPage,
     HistoryFilters,
     changes,
     history_names,
     history_page,
 )
+from server.calendar.periods import InvalidPeriod, parse_period
 from server.deps import SessionDep
+from server.pages.deps import AdminPage
 from server.pages.render import render
-from server.performance.periods import InvalidPeriod, parse_period
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,26 +1,28 @@
 """The staff import page: step 1 "Periksa" checks every row of a CSV/XLSX file (nothing is written), step 2
 "Impor" imports the checked file in one transaction. Between the steps the file waits in the database
-(accounts.uploads), so the admin does not pick it again and any app process can finish the import."""
+(accounts.uploads), so the admin does not pick it again and any app process can finish the import.
 
-import csv
-import io
-from typing import Annotated, Any
+Both steps read the file (in a worker thread, server/accounts/importer.py) before the request's
+transaction begins: the admin is read on the reading engine (UploadForm, AdminPageCaller), so no write lock
+is held while a spreadsheet is parsed."""
 
-from fastapi import APIRouter, Form, Request
+from typing import Any
+
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
 
+from server import downloads
 from server.accounts import uploads
-from server.accounts.admin_views import AdminPage
 from server.accounts.importer import ROLE_WORDS, ImportReport, import_staff
 from server.accounts.service import list_units
 from server.bodylimit import UPLOAD_BODY_LIMIT, body_limited_route
-from server.deps import SessionDep
+from server.deps import RuntimeDep, SessionDep
+from server.errors import Conflict
+from server.pages.deps import AdminPage, AdminPageCaller, UploadForm, form_number
 from server.pages.forms import attempt
 from server.pages.i18n import localise_message, request_locale
 from server.pages.render import render
-from server.pages.routes import check_csrf
 
 # Every route here reads at most the upload limit (the API's import route has the same limit).
 router = APIRouter(include_in_schema=False, route_class=body_limited_route(UPLOAD_BODY_LIMIT))
@@ -50,7 +52,7 @@ def _page(request: Request, *, status_code: int = 200, **context: Any) -> Respon
 @router.get("/admin/import", response_class=HTMLResponse)
 async def import_page(request: Request, admin: AdminPage, selesai: str = "") -> Response:
     """Upload a CSV or XLSX file of staff; every row is checked before anything is imported."""
-    return _page(request, imported=int(selesai) if selesai.isdigit() and len(selesai) < 10 else None)
+    return _page(request, imported=form_number(selesai))
 
 
 @router.get("/admin/import/contoh.csv")
@@ -58,15 +60,13 @@ async def example_csv(session: SessionDep, admin: AdminPage) -> Response:
     """An example file with the expected columns, naming a real unit of this installation."""
     units = await list_units(session)
     unit = units[-1].name if units else "Bidang Pelayanan"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["NIP", "Nama", "Unit", "NIP Atasan", "Peran", "Email"])
-    writer.writerows([cell.format(unit=unit) for cell in row] for row in EXAMPLE)
-    body = ("\ufeff" + out.getvalue()).encode()  # the byte-order mark makes Excel read it as UTF-8
+    # Written like every export (server/downloads.py): a stored unit name never becomes a live formula.
+    body = downloads.csv_bytes(
+        ["NIP", "Nama", "Unit", "NIP Atasan", "Peran", "Email"],
+        ([cell.format(unit=unit) for cell in row] for row in EXAMPLE),
+    )
     return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="contoh-impor-pegawai.csv"'},
+        body, media_type="text/csv; charset=utf-8", headers=downloads.attachment("contoh-impor-pegawai.csv")
     )
 
 
@@ -106,17 +106,17 @@ async def _report_page(
 
 
 @router.post("/admin/import/periksa")
-async def check_file(request: Request, session: SessionDep, admin: AdminPage) -> Response:
+async def check_file(
+    request: Request, session: SessionDep, form: UploadForm, admin: AdminPageCaller
+) -> Response:
     """Step 1: a dry run over every row. A clean file is kept for step 2; a bad one is only reported."""
-    async with request.form(max_files=1, max_fields=5) as form:  # closes the spooled file, whatever happens
-        check_csrf(request, str(form.get("csrf_token") or ""))
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return _page(request, status_code=422, failure="no_file")
-        filename = upload.filename
-        if not filename.lower().endswith((".csv", ".xlsx")):
-            return _page(request, status_code=422, failure="type", filename=filename)
-        content = await upload.read()
+    upload = form.file("file")
+    if upload is None or not upload.filename:
+        return _page(request, status_code=422, failure="no_file")
+    filename = upload.filename
+    if not filename.lower().endswith((".csv", ".xlsx")):
+        return _page(request, status_code=422, failure="type", filename=filename)
+    content = await upload.read()
     if not content:
         return _page(request, status_code=422, failure="empty", filename=filename)
     report, problem = await attempt(
@@ -137,29 +137,33 @@ async def check_file(request: Request, session: SessionDep, admin: AdminPage) ->
 
 @router.post("/admin/import/impor")
 async def import_file(
-    request: Request,
-    session: SessionDep,
-    admin: AdminPage,
-    csrf_token: Annotated[str, Form()] = "",
-    upload_id: Annotated[str, Form()] = "",
+    request: Request, session: SessionDep, runtime: RuntimeDep, form: UploadForm, admin: AdminPageCaller
 ) -> Response:
-    """Step 2: import the checked file in this request's one transaction, then forget it."""
-    check_csrf(request, csrf_token)
-    upload = None
-    if upload_id.isdigit() and len(upload_id) < 10:
-        upload = await uploads.find_upload(session, upload_id=int(upload_id), by_id=admin.id)
+    """Step 2: import the checked file in this request's one transaction, then forget it. The file is
+    fetched on the reading engine and read before the transaction begins; forgetting it (in the same
+    transaction) is what makes a second click, or a second process, import nothing twice."""
+    upload_id = form.number("upload_id")
+    async with runtime.read_sessionmaker() as reads:
+        upload = await uploads.find_upload(reads, upload_id=upload_id, by_id=admin.id) if upload_id else None
     if upload is None:
         return _page(request, status_code=409, failure="expired")
     filename, content = upload.filename, upload.content
-    report, problem = await attempt(
-        lambda: import_staff(session, by_id=admin.id, filename=filename, content=content, dry_run=False),
-        session=session,
-    )
+
+    async def run() -> ImportReport:
+        report = await import_staff(
+            session, by_id=admin.id, filename=filename, content=content, dry_run=False
+        )
+        if report.ok and not await uploads.forget_upload(session, upload_id=upload_id or 0):
+            raise Conflict("This file was imported already")
+        return report
+
+    report, problem = await attempt(run, session=session, shown=(409, 422))
     if report is None:
+        if problem is not None and problem.status_code == 409:
+            return _page(request, status_code=409, failure="expired")
         return _page(request, status_code=422, failure="unreadable", detail=problem, filename=filename)
     if not report.ok:
         # The data changed since the check (e.g. one of these NIPs got an account): nothing was written.
-        await uploads.discard_upload(session, upload)
+        await uploads.forget_upload(session, upload_id=upload_id or 0)
         return await _report_page(request, session, report, filename=filename, upload_id=None)
-    await uploads.discard_upload(session, upload)
     return RedirectResponse(f"/admin/import?selesai={report.imported}", status_code=303)

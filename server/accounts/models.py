@@ -2,7 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import Field as PydanticField
 from pydantic import field_validator, model_validator
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
@@ -11,6 +13,7 @@ from server import clock
 from server.accounts.nip import InvalidNip, normalize_nip
 from server.accounts.security import password_problem
 from server.models_base import UTCDateTime
+from server.text import Line, Name
 
 
 class Role(StrEnum):
@@ -30,21 +33,31 @@ class Unit(UnitBase, table=True):
 
 
 class UnitCreate(UnitBase):
-    pass
+    name: Name
 
 
 class UnitUpdate(SQLModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     parent_id: int | None = None
     population: int | None = Field(default=None, ge=1)
 
 
-class UnitRead(UnitBase):
+class UnitRead(SQLModel):
+    """A unit as stored. Read models check nothing: a row written before a rule existed (or by the
+    importer of an older version) is still shown, not turned into a 500."""
+
     id: int
+    name: str
+    parent_id: int | None
+    population: int | None
+
+
+# Letters, digits and . _ - (an imported account's username is its NIP).
+Username = Annotated[str, PydanticField(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
 class UserBase(SQLModel):
-    username: str = Field(min_length=3, max_length=64, regex=r"^[A-Za-z0-9._-]+$")
+    username: str = Field(min_length=3, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     nip: str = Field(max_length=18)
     role: Role
@@ -61,11 +74,16 @@ class User(UserBase, table=True):
     is_active: bool = True
     locale: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime, nullable=False))
+    # Moved on by a password change or reset and by a deactivation: a bearer token carries the epoch it
+    # was issued in and is refused once the user's has moved on (server/accounts/credentials.py).
+    credentials_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class UserCreate(UserBase):
+    username: Username
+    name: Name
     password: str = Field(min_length=8, max_length=256)
-    email: str | None = Field(default=None, max_length=200)
+    email: Line | None = None
 
     @field_validator("nip", mode="before")
     @classmethod
@@ -85,8 +103,17 @@ class UserCreate(UserBase):
         return self
 
 
-class UserRead(UserBase):
+class UserRead(SQLModel):
+    """A user as stored; like UnitRead, it checks nothing (a 50,000-character name from an old import
+    is still listed)."""
+
     id: int
+    username: str
+    name: str
+    nip: str
+    role: Role
+    unit_id: int
+    supervisor_id: int | None = None
     is_active: bool = True
 
 
@@ -115,12 +142,12 @@ class AppSetting(SQLModel, table=True):
 class UserUpdate(SQLModel):
     """What an admin may change about an account; every change is kept in the history."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Name | None = None
     role: Role | None = None
     unit_id: int | None = None
     supervisor_id: int | None = None
     is_active: bool | None = None
-    email: str | None = Field(default=None, max_length=200)
+    email: Line | None = None
     password: str | None = Field(default=None, min_length=8, max_length=256)
 
     @field_validator("password")

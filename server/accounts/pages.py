@@ -1,6 +1,6 @@
-"""The admin pages (BKPSDM operator): accounts here, and the router that gathers units, the staff import and
-the change history. Thin: every rule about accounts is accounts.service's; these handlers read the form,
-call it, and draw the page again with the service's message when it refuses."""
+"""The admin pages (BKPSDM operator): accounts here, and the router that gathers units, the staff import,
+the change history and the sign-in pages. Thin: every rule about accounts is accounts.service's; these
+handlers read the form, call it, and draw the page again with the service's message when it refuses."""
 
 from typing import Any
 
@@ -10,13 +10,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts import history_pages, import_pages, unit_pages
+from server.accounts import history_pages, import_pages, signin_pages, unit_pages
 from server.accounts import service as accounts
 from server.accounts.admin_views import (
-    AdminPage,
     Errors,
     changes,
-    form_number,
     history_names,
     search_users,
     unit_tree,
@@ -25,17 +23,21 @@ from server.accounts.admin_views import (
 )
 from server.accounts.models import Role, User, UserCreate, UserUpdate
 from server.accounts.nip import InvalidNip, normalize_nip
+from server.accounts.security import hash_password_off_loop, password_problem
 from server.deps import SessionDep
+from server.pages.deps import AdminPage, AdminPageCaller, CallerForm, PageRoute, form_number
 from server.pages.forms import attempt
 from server.pages.render import render
-from server.pages.routes import check_csrf
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 router.include_router(import_pages.router)
 router.include_router(history_pages.router)
 router.include_router(unit_pages.router)
+router.include_router(signin_pages.router)
 
 # --- users ---------------------------------------------------------------------------------------------
+
+USER_FIELDS = ("name", "role", "unit_id", "supervisor_nip", "email")
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -73,14 +75,25 @@ async def _supervisor_id(session: AsyncSession, raw: str, errors: Errors) -> int
     return found
 
 
-def _password(password: str, confirm: str, errors: Errors, *, required: bool) -> str | None:
+async def _password_hash(
+    fields: dict[str, str], errors: Errors, *, required: bool, username: str = "", nip: str = ""
+) -> tuple[str | None, str | None]:
+    """(the hash of the form's new password, or None; why it may not be used, or None). Hashed off the
+    event loop, before the handler's first statement."""
+    password, confirm = fields.get("password", ""), fields.get("password_confirm", "")
     if not password and not required:
-        return None
+        return None, None
     if len(password) < 8:
         errors["password"] = "password_short"
-    elif password != confirm:
+        return None, None
+    if password != confirm:
         errors["password_confirm"] = "password_mismatch"
-    return password
+        return None, None
+    problem = password_problem(password[:256], username=username, nip=nip.replace(" ", ""))
+    if problem or len(password) > 256:
+        errors["password"] = "invalid"
+        return None, problem
+    return await hash_password_off_loop(password), None
 
 
 def _email(raw: str, errors: Errors) -> str | None:
@@ -129,15 +142,18 @@ def _field_errors(exc: ValidationError, errors: Errors) -> str | None:
 
 
 @router.post("/admin/users/baru")
-async def create_user(request: Request, session: SessionDep, admin: AdminPage) -> Response:
-    posted = await request.form(max_files=0, max_fields=20)
-    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
-    check_csrf(request, fields.get("csrf_token", ""))
+async def create_user(
+    request: Request, session: SessionDep, admin: AdminPageCaller, posted: CallerForm
+) -> Response:
+    fields = posted.values(*USER_FIELDS, "username", "nip", "password", "password_confirm")
     form = {
         k: fields.get(k, "")
         for k in ("username", "name", "nip", "role", "unit_id", "supervisor_nip", "email")
     }
     errors: Errors = {}
+    password_hash, detail = await _password_hash(
+        fields, errors, required=True, username=form["username"].strip(), nip=form["nip"]
+    )
     data: dict[str, Any] = {
         "username": form["username"].strip(),
         "name": form["name"].strip(),
@@ -146,15 +162,13 @@ async def create_user(request: Request, session: SessionDep, admin: AdminPage) -
         "unit_id": form_number(form["unit_id"]),
         "supervisor_id": await _supervisor_id(session, form["supervisor_nip"], errors),
         "email": _email(form["email"], errors),
-        "password": _password(
-            fields.get("password", ""), fields.get("password_confirm", ""), errors, required=True
-        ),
+        "password": fields.get("password", ""),
     }
     try:
         normalize_nip(form["nip"])
     except InvalidNip:
         errors["nip"] = "nip"  # said now, with the other fields, rather than after they are fixed
-    detail, status_code = None, 422
+    status_code = 422
     if not errors:
         try:
             new = UserCreate(**data)
@@ -162,7 +176,7 @@ async def create_user(request: Request, session: SessionDep, admin: AdminPage) -
             detail = _field_errors(exc, errors)
         else:
             user, problem = await attempt(
-                lambda: accounts.create_user(session, data=new, by_id=admin.id),
+                lambda: accounts.create_user(session, data=new, password_hash=password_hash, by_id=admin.id),
                 shown=(409, 422),  # an unknown unit or supervisor; a username or NIP taken
                 session=session,
             )
@@ -228,13 +242,16 @@ async def user_edit_page(request: Request, user_id: int, session: SessionDep, ad
 
 
 @router.post("/admin/users/{user_id}")
-async def update_user(request: Request, user_id: int, session: SessionDep, admin: AdminPage) -> Response:
-    posted = await request.form(max_files=0, max_fields=20)
-    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
-    check_csrf(request, fields.get("csrf_token", ""))
+async def update_user(
+    request: Request, user_id: int, session: SessionDep, admin: AdminPageCaller, posted: CallerForm
+) -> Response:
+    """A new password or a deactivation signs the person out everywhere (accounts.service.update_user);
+    the last active admin stays one (409, said on the form)."""
+    fields = posted.values(*USER_FIELDS, "is_active", "password", "password_confirm")
+    errors: Errors = {}
+    password_hash, detail = await _password_hash(fields, errors, required=False)
     person = await accounts.get_user(session, user_id)
     form = {k: fields.get(k, "") for k in ("name", "role", "unit_id", "supervisor_nip", "email", "is_active")}
-    errors: Errors = {}
     wanted: dict[str, Any] = {
         "name": form["name"].strip(),
         "role": form["role"],
@@ -251,11 +268,10 @@ async def update_user(request: Request, user_id: int, session: SessionDep, admin
         errors["unit_id"] = "invalid"
     if person.id == admin.id and (not wanted["is_active"] or wanted["role"] != Role.admin.value):
         errors["is_active" if not wanted["is_active"] else "role"] = "self"
-    password = _password(
-        fields.get("password", ""), fields.get("password_confirm", ""), errors, required=False
-    )
     if errors:
-        return await _user_edit(request, session, user_id, status_code=422, errors=errors, form=form)
+        return await _user_edit(
+            request, session, user_id, status_code=422, errors=errors, form=form, detail=detail
+        )
     current = {
         "name": person.name,
         "role": str(person.role),
@@ -265,7 +281,7 @@ async def update_user(request: Request, user_id: int, session: SessionDep, admin
         "is_active": person.is_active,
     }
     changed = {k: v for k, v in wanted.items() if current[k] != v} | (
-        {"password": password} if password else {}
+        {"password": fields["password"]} if password_hash else {}
     )
     if not changed:
         return await _user_edit(request, session, user_id, unchanged=True)
@@ -276,8 +292,14 @@ async def update_user(request: Request, user_id: int, session: SessionDep, admin
             request, session, user_id, status_code=422, errors={"name": "too_long"}, form=form
         )
     _, problem = await attempt(
-        lambda: accounts.update_user(session, by_id=admin.id, user=person, data=data), session=session
+        lambda: accounts.update_user(
+            session, by_id=admin.id, user=person, data=data, password_hash=password_hash
+        ),
+        shown=(409, 422),  # the last active admin
+        session=session,
     )
     if problem:
-        return await _user_edit(request, session, user_id, status_code=422, form=form, detail=problem)
+        return await _user_edit(
+            request, session, user_id, status_code=problem.status_code, form=form, detail=problem
+        )
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)

@@ -1,7 +1,12 @@
 """Password hashing (argon2) and signed access tokens (JWT)."""
 
+import asyncio
 import hashlib
+import os
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
@@ -34,26 +39,72 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return False
 
 
-def create_access_token(user_id: int, secret: str, minutes: int) -> str:
+def _yield_to_the_loop() -> None:
+    """Hashing threads run at a lower priority (and argon2's own lane threads, which inherit it), so that
+    the event loop's thread gets a core first while sign-ins are being checked."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):  # not on Linux: the threads keep the normal priority
+        pass
+
+
+# One hash takes 0.1-0.3 s of CPU and 64 MiB at the production parameters. It runs in these threads, never
+# on the event loop (20 sign-ins at once stalled every board for seconds), and at most this many at once,
+# so that a burst of sign-ins queues here rather than taking the machine's memory or every core.
+_hashing = ThreadPoolExecutor(
+    max_workers=max(2, min(4, (os.cpu_count() or 1) // 2)),
+    thread_name_prefix="argon2",
+    initializer=_yield_to_the_loop,
+)
+
+
+async def verify_password_off_loop(password: str, password_hash: str | None) -> bool:
+    """verify_password in a hashing thread. Call it outside any database transaction: a writer that
+    waits for a hash holds SQLite's write lock, and every other writer with it."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _hashing, verify_password, password, password_hash
+    )
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """hash_password in a hashing thread; like verify_password_off_loop, before the transaction."""
+    return await asyncio.get_running_loop().run_in_executor(_hashing, hash_password, password)
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    # The user's credentials_epoch when the token was issued: a password change or reset, a deactivation
+    # (and so a reactivation) moves the user's epoch on, and every token issued before is refused.
+    epoch: int
+
+
+def create_access_token(user_id: int, secret: str, minutes: int, *, epoch: int) -> str:
     issued = clock.now()
-    claims = {"sub": str(user_id), "iat": issued, "exp": issued + timedelta(minutes=minutes)}
+    claims = {
+        "sub": str(user_id),
+        "gen": epoch,
+        "iat": issued,
+        "exp": issued + timedelta(minutes=minutes),
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def user_id_from_token(token: str, secret: str) -> int | None:
-    """The user id a valid, unexpired token names; None for anything else."""
+def token_claims(token: str, secret: str) -> TokenClaims | None:
+    """Who a valid, unexpired token names, and the credentials epoch it was issued in; None for
+    anything else (a token from before epochs existed included: its holder signs in again)."""
     try:
         # Expiry is checked against Pantau's clock (not PyJWT's), so tests can move time.
         claims = jwt.decode(
             token,
             secret,
             algorithms=["HS256"],
-            options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
+            options={"require": ["exp", "sub", "gen"], "verify_exp": False, "verify_iat": False},
         )
         if float(claims["exp"]) <= clock.now().timestamp():
             return None
-        return int(claims["sub"])
-    except (jwt.PyJWTError, ValueError, KeyError):
+        return TokenClaims(user_id=int(claims["sub"]), epoch=int(claims["gen"]))
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return None
 
 

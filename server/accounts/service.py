@@ -1,14 +1,14 @@
-"""Units, users, sign-in and web sessions."""
+"""Units, users and web sessions (signing in: signin.py; revoking credentials: credentials.py)."""
 
 from datetime import timedelta
 from typing import Any
 
-from limits import parse as parse_limit
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from server import clock
+from server.accounts.credentials import revoke_credentials
 from server.accounts.models import (
     Role,
     Unit,
@@ -19,11 +19,11 @@ from server.accounts.models import (
     UserUpdate,
     WebSession,
 )
-from server.accounts.security import hash_password, new_token, token_digest, verify_password
+from server.accounts.security import hash_password, hash_password_off_loop, new_token, token_digest
 from server.audit import record_change
 from server.db import transaction_lock
 from server.errors import Conflict, Invalid, NotAuthenticated, NotFound
-from server.ratelimit import Limiter
+from server.realtime.events import access_changed
 
 
 async def get_unit(session: AsyncSession, unit_id: int) -> Unit:
@@ -121,6 +121,8 @@ async def update_unit(session: AsyncSession, *, by_id: int, unit: Unit, data: Un
         setattr(unit, field, changes[field])
     session.add(unit)
     await session.flush()
+    if "parent_id" in before:  # leaders above its old place may no longer see its board
+        access_changed(session, everyone=True)
     if before:
         await record_change(
             session,
@@ -144,7 +146,8 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 async def create_user(
     session: AsyncSession, *, data: UserCreate, password_hash: str | None = None, by_id: int | None = None
 ) -> User:
-    """`password_hash` lets a bulk loader hash one shared initial password once instead of per user."""
+    """`password_hash` is `data.password` hashed before the transaction began (hash_password_off_loop);
+    it also lets a bulk loader hash one shared initial password once instead of per user."""
     if await session.get(Unit, data.unit_id) is None:
         raise Invalid(f"Unit {data.unit_id} does not exist")
     if data.supervisor_id is not None and await session.get(User, data.supervisor_id) is None:
@@ -153,7 +156,9 @@ async def create_user(
         raise Conflict(f"The username {data.username!r} is already taken")
     if await session.scalar(select(User.id).where(User.nip == data.nip)) is not None:
         raise Conflict(f"A user with NIP {data.nip} already exists")
-    user = User.model_validate(data, update={"password_hash": password_hash or hash_password(data.password)})
+    user = User.model_validate(
+        data, update={"password_hash": password_hash or await hash_password_off_loop(data.password)}
+    )
     session.add(user)
     await session.flush()
     await record_change(
@@ -174,7 +179,13 @@ async def create_user(
     return user
 
 
-async def update_user(session: AsyncSession, *, by_id: int, user: User, data: UserUpdate) -> User:
+async def update_user(
+    session: AsyncSession, *, by_id: int, user: User, data: UserUpdate, password_hash: str | None = None
+) -> User:
+    """A new password, a deactivation or a reactivation ends the user's sessions and revokes their
+    tokens. `password_hash` is `data.password` already hashed (hash_password_off_loop), which the routes
+    do before their first statement so that no write lock is held while argon2 runs.
+    The last active admin cannot stop being one (409)."""
     changes = data.model_dump(exclude_unset=True)
     if "unit_id" in changes and await session.get(Unit, changes["unit_id"]) is None:
         raise Invalid(f"Unit {changes['unit_id']} does not exist")
@@ -186,9 +197,14 @@ async def update_user(session: AsyncSession, *, by_id: int, user: User, data: Us
     for field in ("name", "role", "unit_id", "is_active"):
         if field in changes and changes[field] is None:
             raise Invalid(f"{field} cannot be empty")
+    if user.role == Role.admin and user.is_active:
+        if changes.get("role", Role.admin) != Role.admin or changes.get("is_active") is False:
+            await _keep_an_admin(session, user)
+    revoke = "password" in changes or changes.get("is_active", user.is_active) != user.is_active
     before = {field: getattr(user, field) for field in changes if field != "password"}
     if "password" in changes:
-        user.password_hash = hash_password(changes.pop("password"))
+        new_password = changes.pop("password")
+        user.password_hash = password_hash or await hash_password_off_loop(new_password)
     for field, value in changes.items():
         setattr(user, field, value)
     session.add(user)
@@ -206,9 +222,26 @@ async def update_user(session: AsyncSession, *, by_id: int, user: User, data: Us
         before={k: (v.value if isinstance(v, Role) else v) for k, v in before.items()},
         after={k: (v.value if isinstance(v, Role) else v) for k, v in after.items()},
     )
-    if data.is_active is False:
-        await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    if revoke:
+        await revoke_credentials(session, user)
+    elif any(before.get(field) != getattr(user, field) for field in ("role", "unit_id") if field in before):
+        access_changed(session, user_ids=[user.id])  # open boards they may no longer see close
     return user
+
+
+async def _keep_an_admin(session: AsyncSession, user: User) -> None:
+    """409 unless another active admin remains when `user` stops being one. Two admins demoting each
+    other at once take turns (SQLite's writers already do), so the second sees the first's change."""
+    await transaction_lock(session, "active-admins")
+    others = await session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.admin, User.is_active, User.id != user.id)
+    )
+    if not others:
+        raise Conflict(
+            "The last active admin cannot be demoted or deactivated: make another person an admin first"
+        )
 
 
 async def list_users(session: AsyncSession, *, unit_ids: set[int] | None = None) -> list[User]:
@@ -216,37 +249,6 @@ async def list_users(session: AsyncSession, *, unit_ids: set[int] | None = None)
     if unit_ids is not None:
         query = query.where(User.unit_id.in_(unit_ids))
     return list((await session.scalars(query)).all())
-
-
-async def authenticate(session: AsyncSession, *, username: str, password: str) -> User | None:
-    user = await session.scalar(select(User).where(User.username == username))
-    if not verify_password(password, user.password_hash if user else None):
-        return None
-    if user is None or not user.is_active:
-        return None
-    return user
-
-
-# Failed sign-ins only: a correct password is never refused because of someone else's guessing
-# elsewhere. Per account it stops password guessing on one NIP; per address, spraying many accounts.
-FAILED_SIGN_INS_PER_ACCOUNT = parse_limit("10/15 minutes")
-FAILED_SIGN_INS_PER_ADDRESS = parse_limit("50/15 minutes")
-
-
-async def sign_in(
-    session: AsyncSession, limiter: Limiter, *, username: str, password: str, address: str
-) -> User:
-    """The user for these credentials, or NotAuthenticated; 429 while this account or address has
-    had too many failed attempts."""
-    account = username.strip().lower()
-    await limiter.check(FAILED_SIGN_INS_PER_ACCOUNT, "sign-in-account", account)
-    await limiter.check(FAILED_SIGN_INS_PER_ADDRESS, "sign-in-address", address)
-    user = await authenticate(session, username=username.strip(), password=password)
-    if user is None:
-        await limiter.count(FAILED_SIGN_INS_PER_ACCOUNT, "sign-in-account", account)
-        await limiter.count(FAILED_SIGN_INS_PER_ADDRESS, "sign-in-address", address)
-        raise NotAuthenticated("Incorrect username or password")
-    return user
 
 
 async def active_user(session: AsyncSession, user_id: int | None) -> User | None:
@@ -258,6 +260,17 @@ async def active_user(session: AsyncSession, user_id: int | None) -> User | None
 
 
 async def start_web_session(session: AsyncSession, *, user: User, hours: int) -> tuple[str, WebSession]:
+    """A new signed-in browser for `user`, as signed in (signin.sign_in's detached user): refused (401)
+    if their credentials changed, or the account was disabled, since the password was checked. The row
+    is read FOR UPDATE, so a revocation running at the same time (credentials.revoke_credentials) either
+    comes first and is seen, or waits and then ends this session too."""
+    current = (
+        await session.execute(
+            select(User.credentials_epoch, User.is_active).where(User.id == user.id).with_for_update()
+        )
+    ).one_or_none()
+    if current is None or current.credentials_epoch != user.credentials_epoch or not current.is_active:
+        raise NotAuthenticated("Incorrect username or password")
     token = new_token()
     started = clock.now()
     record = WebSession(
@@ -282,8 +295,14 @@ async def find_web_session(session: AsyncSession, token: str | None) -> WebSessi
 
 
 async def end_web_session(session: AsyncSession, token: str | None) -> None:
+    """Sign out: the session ends, and so do the board sockets opened with it."""
     if token:
-        await session.execute(delete(WebSession).where(WebSession.token_hash == token_digest(token)))
+        digest = token_digest(token)
+        ended = await session.scalars(
+            delete(WebSession).where(WebSession.token_hash == digest).returning(WebSession.user_id)
+        )
+        for user_id in ended.all():
+            access_changed(session, user_ids=[user_id], session_hash=digest)
 
 
 async def ensure_bootstrap_admin(session: AsyncSession, spec: str, unit_name: str = "BKPSDM") -> User | None:

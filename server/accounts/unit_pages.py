@@ -1,30 +1,33 @@
 """The admin's unit pages: the unit tree with each unit's population and links, a form to add a unit and
 one to change it. The rules (a parent must exist, no unit under itself) are accounts.service's."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts import service as accounts
-from server.accounts.admin_views import AdminPage, Errors, form_number, people_per_unit, unit_tree
+from server.accounts.admin_views import Errors, people_per_unit, unit_tree
 from server.accounts.models import UnitCreate, UnitUpdate
 from server.deps import SessionDep
+from server.pages.deps import AdminPage, Form, PageForm, PageRoute, form_number
 from server.pages.forms import attempt
 from server.pages.render import render
-from server.pages.routes import check_csrf
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+FIELDS = ("name", "parent_id", "population")
 
 
-def _unit_fields(name: str, parent_id: str, population: str) -> tuple[dict[str, Any], Errors]:
+def _unit_fields(form: Form) -> tuple[dict[str, Any], Errors]:
+    """The fields as UnitCreate/UnitUpdate take them, and the codes of what admin_units.html says next to
+    a field that cannot be read (the models' own rules, such as the name's length, are said by
+    validation_problem)."""
+    name, parent_id, population = (form.text(field) for field in FIELDS)
     errors: Errors = {}
     values: dict[str, Any] = {"name": name.strip(), "parent_id": None, "population": None}
-    if not values["name"]:
+    if not name.strip():
         errors["name"] = "required"
-    elif len(values["name"]) > 200:
-        errors["name"] = "too_long"
     if parent_id.strip():
         values["parent_id"] = form_number(parent_id)
         if values["parent_id"] is None:
@@ -67,26 +70,15 @@ async def units_page(request: Request, session: SessionDep, admin: AdminPage) ->
 
 
 @router.post("/admin/units")
-async def create_unit(
-    request: Request,
-    session: SessionDep,
-    admin: AdminPage,
-    csrf_token: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "",
-    parent_id: Annotated[str, Form()] = "",
-    population: Annotated[str, Form()] = "",
-) -> Response:
-    check_csrf(request, csrf_token)
-    form = {"name": name, "parent_id": parent_id, "population": population}
-    values, errors = _unit_fields(name, parent_id, population)
+async def create_unit(request: Request, session: SessionDep, admin: AdminPage, form: PageForm) -> Response:
+    values, errors = _unit_fields(form)
     if errors:
-        return await _units(request, session, status_code=422, errors=errors, form=form)
-    data = UnitCreate(**values)
+        return await _units(request, session, status_code=422, errors=errors, form=form.values(*FIELDS))
     unit, problem = await attempt(
-        lambda: accounts.create_unit(session, data=data, by_id=admin.id), session=session
+        lambda: accounts.create_unit(session, data=UnitCreate(**values), by_id=admin.id), session=session
     )
     if unit is None:
-        return await _units(request, session, status_code=422, form=form, detail=problem)
+        return await _units(request, session, status_code=422, form=form.values(*FIELDS), detail=problem)
     return RedirectResponse(f"/admin/units?saved={unit.id}#unit-{unit.id}", status_code=303)
 
 
@@ -127,25 +119,17 @@ async def unit_edit_page(request: Request, unit_id: int, session: SessionDep, ad
 
 @router.post("/admin/units/{unit_id}")
 async def update_unit(
-    request: Request,
-    unit_id: int,
-    session: SessionDep,
-    admin: AdminPage,
-    csrf_token: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "",
-    parent_id: Annotated[str, Form()] = "",
-    population: Annotated[str, Form()] = "",
+    request: Request, unit_id: int, session: SessionDep, admin: AdminPage, form: PageForm
 ) -> Response:
-    check_csrf(request, csrf_token)
     unit = await accounts.get_unit(session, unit_id)
-    form = {"name": name, "parent_id": parent_id, "population": population}
-    values, errors = _unit_fields(name, parent_id, population)
+    shown = form.values(*FIELDS)
+    values, errors = _unit_fields(form)
     if errors:
-        return await _unit_edit(request, session, unit_id, status_code=422, errors=errors, form=form)
-    data = UnitUpdate(**values)
+        return await _unit_edit(request, session, unit_id, status_code=422, errors=errors, form=shown)
     _, problem = await attempt(
-        lambda: accounts.update_unit(session, by_id=admin.id, unit=unit, data=data), session=session
+        lambda: accounts.update_unit(session, by_id=admin.id, unit=unit, data=UnitUpdate(**values)),
+        session=session,
     )
     if problem:
-        return await _unit_edit(request, session, unit_id, status_code=422, form=form, detail=problem)
+        return await _unit_edit(request, session, unit_id, status_code=422, form=shown, detail=problem)
     return RedirectResponse(f"/admin/units?saved={unit_id}#unit-{unit_id}", status_code=303)

@@ -6,7 +6,7 @@ pick the same file again. A row belongs to the admin who uploaded it and lives a
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, LargeBinary, delete
+from sqlalchemy import Column, ColumnElement, LargeBinary, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -33,7 +33,7 @@ async def keep_upload(
     session: AsyncSession, *, by_id: int, filename: str, content: bytes, row_count: int
 ) -> ImportUpload:
     """Store a checked file (and forget every upload older than KEEP_FOR, whoever made it)."""
-    await session.execute(delete(ImportUpload).where(ImportUpload.created_at < clock.now() - KEEP_FOR))
+    await session.execute(delete(ImportUpload).where(expired_uploads()))
     upload = ImportUpload(uploaded_by=by_id, filename=filename[:255], content=content, row_count=row_count)
     session.add(upload)
     await session.flush()
@@ -48,6 +48,12 @@ async def find_upload(session: AsyncSession, *, upload_id: int, by_id: int) -> I
     return upload
 
 
-async def discard_upload(session: AsyncSession, upload: ImportUpload) -> None:
-    await session.delete(upload)
-    await session.flush()
+async def forget_upload(session: AsyncSession, *, upload_id: int) -> bool:
+    """Delete a kept file; False when it was gone already (imported by a request that came first)."""
+    result = await session.execute(delete(ImportUpload).where(ImportUpload.id == upload_id))
+    return bool(result.rowcount)
+
+
+def expired_uploads() -> ColumnElement[bool]:
+    """The uploads no one can import any more (housekeeping deletes them)."""
+    return ImportUpload.created_at < clock.now() - KEEP_FOR

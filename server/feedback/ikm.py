@@ -140,3 +140,30 @@ def min_sample(population: int | None) -> int:
     spread = KM_CHI_SQUARE * KM_P * (1 - KM_P)
     size = spread * population / (KM_D**2 * (population - 1) + spread)
     return int(round_half_up(size, 0))
+
+
+def period_min_sample(population_per_month: int | None, *, months: int) -> int:
+    """The minimum sample for a period of `months` months: a unit's population is counted per month, so a
+    quarter serves 3× and a year 12× as many people (DOMAIN.md §2); unknown stays the table's 384."""
+    if population_per_month is None:
+        return min_sample(None)
+    return min_sample(population_per_month * months)
+
+
+# DOMAIN.md §2 "The individual's satisfaction indicator": only U6 Kompetensi Pelaksana and U7 Perilaku
+# Pelaksana judge the person who served; the value counts toward a suggestion from this many answers on.
+INDIVIDUAL_ELEMENTS = ("U6", "U7")
+INDIVIDUAL_MIN_ANSWERS = 10
+_CODES = tuple(code for code, _ in ELEMENTS)
+_INDIVIDUAL_INDEXES = tuple(_CODES.index(code) for code in INDIVIDUAL_ELEMENTS)
+
+
+def individual_satisfaction(answers: Iterable[Sequence[int]]) -> tuple[int, Decimal | None]:
+    """(n, value): 25 × mean(NRR of U6, NRR of U7) over the answers naming a person, exact until it is
+    rounded half-up to 2 decimals; None with no answers."""
+    rows = [list(response) for response in answers]
+    compute_ikm(rows)  # validates every answer the same way as the unit's IKM
+    if not rows:
+        return 0, None
+    total = sum(response[i] for response in rows for i in _INDIVIDUAL_INDEXES)
+    return len(rows), round_half_up(Fraction(25 * total, len(_INDIVIDUAL_INDEXES) * len(rows)))

@@ -11,8 +11,9 @@ from sqlmodel import Field, SQLModel
 from server import clock
 from server.feedback.ikm import ELEMENT_COUNT, MAX_ANSWER, MIN_ANSWER
 from server.models_base import UTCDateTime
+from server.text import REASON_MAX, Reason
 
-COMMENT_MAX = 2000
+COMMENT_MAX = REASON_MAX
 ANSWER_COLUMNS = tuple(f"u{i}" for i in range(1, ELEMENT_COUNT + 1))
 
 
@@ -51,6 +52,14 @@ class Feedback(SQLModel, table=True):
     created_at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime, nullable=False))
     # The month of created_at in Asia/Jakarta ("2026-12"), kept so a month's answers read without time maths.
     period: str = Field(max_length=7)
+    # "counted", or why it is not: "duplicate" (this browser already answered for the unit today),
+    # "suspect" (too many answers naming one person from one address in a day, until an admin clears it)
+    # or "excluded" (by an admin, with a reason in the history). Rules: server/feedback/integrity.py.
+    status: str = Field(default="counted", max_length=9, sa_column_kwargs={"server_default": "counted"})
+    # Keyed hashes (never the raw values) of the survey page's device cookie and the client address.
+    device_hash: str | None = Field(default=None, max_length=64)
+    client_hash: str | None = Field(default=None, max_length=64, index=True)
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")
 
     @property
     def answers(self) -> list[int]:
@@ -62,6 +71,18 @@ class Feedback(SQLModel, table=True):
 Answer = Annotated[int, PydanticField(strict=True, ge=MIN_ANSWER, le=MAX_ANSWER)]
 
 
+class SurveyToken(SQLModel, table=True):
+    """A single-use permission to answer a unit's survey once, valid two hours. Only its hash is kept."""
+
+    __tablename__ = "survey_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    unit_id: int = Field(foreign_key="unit.id")
+    created_at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
 class FeedbackCreate(SQLModel):
     unit_id: int
     employee_id: int | None = None
@@ -70,14 +91,30 @@ class FeedbackCreate(SQLModel):
         max_length=ELEMENT_COUNT,
         description="Nine answers 1..4 (1 worst, 4 best) in the order U1..U9",
     )
-    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+    comment: Reason | None = None
 
     @field_validator("comment")
     @classmethod
     def _blank_comment_is_none(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        return value.strip() or None
+        return value or None
+
+
+TOKEN_MAX = 128
+
+
+class FeedbackSubmit(FeedbackCreate):
+    """An answer from the public (API and survey page): it spends a single-use token for its unit."""
+
+    token: str = Field(
+        min_length=1,
+        max_length=TOKEN_MAX,
+        description="A single-use token for this unit from GET /api/v1/feedback/token (valid 2 hours)",
+    )
+
+
+class SurveyTokenRead(SQLModel):
+    token: str
+    expires_at: datetime
 
 
 class FeedbackRead(SQLModel):
@@ -100,3 +137,34 @@ class IkmReport(SQLModel):
     per_element: list[float | None]
     min_sample: int
     sample_ok: bool
+    excluded: int = PydanticField(
+        description="Answers in the period stored but not counted (duplicate, suspect or excluded by an admin)"
+    )
+
+
+class FeedbackReview(SQLModel):
+    """An answer as the admin reviews it (admin only: it carries the comment and the person named)."""
+
+    id: int
+    unit_id: int
+    employee_id: int | None
+    period: str
+    created_at: datetime
+    status: Literal["counted", "duplicate", "suspect", "excluded"]
+    answers: list[int]
+    comment: str | None
+    reviewed_by: int | None
+
+
+REASON_MIN = 10
+
+
+class ReviewDecision(SQLModel):
+    reason: Reason = Field(description=f"Why, in at least {REASON_MIN} characters")
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_says_why(cls, value: str) -> str:
+        if len(value) < REASON_MIN:
+            raise ValueError(f"reason must say why, in at least {REASON_MIN} characters")
+        return value

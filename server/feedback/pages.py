@@ -1,26 +1,31 @@
 """The public survey form (SKM): no sign-in, a phone or a counter kiosk, works without JavaScript."""
 
-import hashlib
-import hmac
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import segno
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import clock
 from server.accounts.models import Unit
 from server.accounts.service import get_unit
 from server.bodylimit import body_limited_route
 from server.deps import RuntimeDep, SessionDep
-from server.errors import TooManyRequests
-from server.feedback import service
+from server.errors import PantauError, TooManyRequests
+from server.feedback import review_pages, service, tokens
 from server.feedback.ikm import ELEMENTS
-from server.feedback.models import COMMENT_MAX, FeedbackCreate
-from server.feedback.routes import SURVEY_ANSWERS
+from server.feedback.models import COMMENT_MAX, TOKEN_MAX, FeedbackSubmit
+from server.feedback.routes import (
+    DEVICE_COOKIE,
+    SURVEY_ANSWERS,
+    WritingSessionDep,
+    device_id,
+    request_origin,
+    token_rate_limit,
+)
+from server.pages.deps import PublicForm, form_number
 from server.pages.i18n import N_
 from server.pages.render import render
 from server.ratelimit import client_address
@@ -92,44 +97,22 @@ _WORDING: dict[str, tuple[str, tuple[str, str, str, str]]] = {
     ),
 }
 QUESTIONS: tuple[Question, ...] = tuple(Question(code, name, *_WORDING[code]) for code, name in ELEMENTS)
+FIELDS = (*(q.code.lower() for q in QUESTIONS), "employee_id", "comment", "token")
 
-# The form is public, so there is no session to bind a CSRF token to. Instead the form carries a token
-# signed with the deployment's secret: a post must come from a form this site served for this unit
-# within the last day. It keeps other sites from posting answers through visitors' browsers; scripts
-# that fetch the form first are what the rate limit is for.
-TOKEN_MAX_AGE = timedelta(days=1)
-# Processes behind one load balancer may disagree on the time by a little.
-TOKEN_CLOCK_SKEW = timedelta(minutes=5)
+# The form is public, so there is no session to bind a CSRF token to. Instead every form carries a fresh
+# single-use survey token for its unit (server/feedback/tokens.py): a post must come from a form this site
+# served for this unit in the last two hours, and one form stores one answer however often it is sent.
 MAX_FORM_BODY = 32 * 1024  # a 2,000-character comment, percent-encoded, with room to spare
 ANSWER_VALUES = ("1", "2", "3", "4")
+DEVICE_COOKIE_AGE = 2 * 365 * 24 * 3600
 
 router = APIRouter(include_in_schema=False, route_class=body_limited_route(MAX_FORM_BODY))
-
-
-def _signature(secret: str, unit_id: int, stamp: int) -> str:
-    message = f"survey:{unit_id}:{stamp}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def survey_token(secret: str, unit_id: int, issued: datetime) -> str:
-    stamp = int(issued.timestamp())
-    return f"{stamp}.{_signature(secret, unit_id, stamp)}"
-
-
-def survey_token_valid(secret: str, unit_id: int, token: str, now: datetime) -> bool:
-    stamp_text, _, signature = token.partition(".")
-    if not stamp_text.isdigit() or len(stamp_text) > 12:
-        return False
-    age = now.timestamp() - int(stamp_text)
-    if not -TOKEN_CLOCK_SKEW.total_seconds() <= age <= TOKEN_MAX_AGE.total_seconds():
-        return False
-    return hmac.compare_digest(signature, _signature(secret, unit_id, int(stamp_text)))
+router.include_router(review_pages.router)
 
 
 async def _form(
     request: Request,
     session: AsyncSession,
-    secret: str,
     unit: Unit,
     *,
     status_code: int = 200,
@@ -137,8 +120,10 @@ async def _form(
     error: str | None = None,
     **context: object,
 ) -> HTMLResponse:
-    """The form, empty or again with what was sent; `error` names the message survey.html shows."""
-    return render(
+    """The form, empty or again with what was sent, with a fresh token; `error` names the message
+    survey.html shows."""
+    issued = await tokens.issue_token(session, unit_id=unit.id)
+    response = render(
         request,
         "survey.html",
         status_code=status_code,
@@ -147,13 +132,30 @@ async def _form(
         questions=QUESTIONS,
         values=values or {},
         error=error,
-        token=survey_token(secret, unit.id, clock.now()),
+        token=issued.token,
         comment_max=COMMENT_MAX,
         **context,
     )
+    _remember_device(request, response)
+    return response
 
 
-def _answer(unit_id: int, values: dict[str, str]) -> FeedbackCreate | tuple[str, tuple[str, ...]]:
+def _remember_device(request: Request, response: Response) -> None:
+    """Give a browser without one a random device id (DOMAIN.md §2: a second answer for the same unit on
+    the same day is stored as a duplicate). HttpOnly: no script reads it; Lax: other sites' posts lack it."""
+    if device_id(request) is None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(24),
+            max_age=DEVICE_COOKIE_AGE,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+
+
+def _answer(unit_id: int, values: dict[str, str]) -> FeedbackSubmit | tuple[str, tuple[str, ...]]:
     """The posted form as an answer, or (error, the codes of unanswered questions)."""
     answers = [values.get(q.code.lower(), "") for q in QUESTIONS]
     missing = tuple(
@@ -164,29 +166,41 @@ def _answer(unit_id: int, values: dict[str, str]) -> FeedbackCreate | tuple[str,
     comment = values.get("comment", "").strip()
     if len(comment) > COMMENT_MAX:
         return "comment", ()
-    employee = values.get("employee_id", "")
-    if employee and not employee.isdigit():
+    employee = form_number(values.get("employee_id", ""))
+    if values.get("employee_id", "").strip() and employee is None:
         return "employee", ()
-    return FeedbackCreate(
+    token = values.get("token", "")
+    if not token or len(token) > TOKEN_MAX:
+        return "token", ()
+    return FeedbackSubmit(
         unit_id=unit_id,
-        employee_id=int(employee) if employee else None,
+        employee_id=employee,
         answers=[int(answer) for answer in answers],
         comment=comment or None,
+        token=token,
     )
 
 
-@router.get("/survey/{unit_id}", response_class=HTMLResponse)
-async def survey_form(unit_id: int, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
+@router.get("/survey/{unit_id}", response_class=HTMLResponse, dependencies=[Depends(token_rate_limit)])
+async def survey_form(unit_id: int, request: Request, session: WritingSessionDep) -> Response:
     unit = await get_unit(session, unit_id)
-    return await _form(request, session, runtime.secret_key, unit)
+    return await _form(request, session, unit)
+
+
+# What the page shows when the service refuses the answer: the message survey.html words, and the status.
+_REFUSALS: dict[type[PantauError], tuple[str, int]] = {
+    service.NotUnitStaff: ("employee", 422),  # a page left open too long, or a tampered form
+    tokens.TokenUsed: ("used", 409),  # sent twice: the back button, a double tap
+    tokens.TokenRefused: ("token", 422),  # expired (2 hours), or not this unit's form
+}
 
 
 @router.post("/survey/{unit_id}")
-async def submit_survey(unit_id: int, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def submit_survey(
+    unit_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, form: PublicForm
+) -> Response:
     unit = await get_unit(session, unit_id)
-    form = await request.form(max_files=0, max_fields=20)
-    values = {key: value for key, value in form.items() if isinstance(value, str)}
-    secret = runtime.secret_key
+    values = form.values(*FIELDS)
     try:
         # The same counter as the API, so a client cannot double its allowance by using both.
         await runtime.limiter.hit(SURVEY_ANSWERS, client_address(request))
@@ -194,7 +208,6 @@ async def submit_survey(unit_id: int, request: Request, session: SessionDep, run
         response = await _form(
             request,
             session,
-            secret,
             unit,
             status_code=429,
             values=values,
@@ -203,20 +216,25 @@ async def submit_survey(unit_id: int, request: Request, session: SessionDep, run
         )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    if not survey_token_valid(secret, unit.id, values.get("token", ""), clock.now()):
-        return await _form(request, session, secret, unit, status_code=403, values=values, error="token")
     answer = _answer(unit.id, values)
     if isinstance(answer, tuple):
         error, missing = answer
         return await _form(
-            request, session, secret, unit, status_code=422, values=values, error=error, missing=missing
+            request, session, unit, status_code=422, values=values, error=error, missing=missing
         )
+    origin = request_origin(request, runtime.secret_key)
     try:
-        await service.record_feedback(session, data=answer)
-    except service.NotUnitStaff:
-        # The picker offers only this unit's staff: this is a page left open too long or a tampered form.
-        return await _form(request, session, secret, unit, status_code=422, values=values, error="employee")
-    return RedirectResponse(f"/survey/{unit.id}/terima-kasih", status_code=303)
+        await service.submit_feedback(session, data=answer, origin=origin)
+    except tuple(_REFUSALS) as exc:
+        # Nothing was written: the checks come before the token is spent and the answer stored. The
+        # answers come back in a fresh form, so nobody has to fill it in again.
+        error, status = _REFUSALS[type(exc)]
+        return await _form(request, session, unit, status_code=status, values=values, error=error)
+    # Duplicate or suspect answers get the same thanks: a person at a shared kiosk is not told they were
+    # left out, and a script learns nothing from the reply.
+    response = RedirectResponse(f"/survey/{unit.id}/terima-kasih", status_code=303)
+    _remember_device(request, response)
+    return response
 
 
 @router.get("/survey/{unit_id}/terima-kasih", response_class=HTMLResponse)
@@ -227,9 +245,16 @@ async def survey_thanks(unit_id: int, request: Request, session: SessionDep) -> 
 
 @router.get("/survey/{unit_id}/poster", response_class=HTMLResponse)
 async def survey_poster(unit_id: int, request: Request, session: SessionDep) -> Response:
-    """A printable A4 poster for the service counter: the unit's name and a QR code to its survey."""
+    """A printable A4 poster for the service counter: the unit's name and a QR code to its survey, at
+    PANTAU_PUBLIC_URL when it is set (a forged Host header must not end up printed on a wall)."""
     unit = await get_unit(session, unit_id)
-    survey_url = str(request.url_for("survey_form", unit_id=unit.id))
+    survey_url = public_url(request, f"/survey/{unit.id}")
     qr = segno.make(survey_url, error="m")
     svg = qr.svg_inline(scale=1, dark="#000000", light="#ffffff", omitsize=True)
     return render(request, "survey_poster.html", unit=unit, survey_url=survey_url, qr_svg=Markup(svg))
+
+
+def public_url(request: Request, path: str) -> str:
+    """An absolute link to `path` on this site: PANTAU_PUBLIC_URL when set, else the request's base URL."""
+    base = request.app.state.runtime.settings.public_url or str(request.base_url).rstrip("/")
+    return base + path

@@ -5,7 +5,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from server.config import get_settings
-from server.feedback.ikm import ELEMENTS, KM_UNKNOWN_POPULATION
+from server.feedback.ikm import ELEMENTS, INDIVIDUAL_MIN_ANSWERS, KM_UNKNOWN_POPULATION
+from server.feedback.integrity import SUSPECT_AFTER
+from server.feedback.tokens import TOKEN_LIFETIME
 from server.pages.render import render
 from server.performance.rules import (
     DEFAULT_TARGETS,
@@ -15,6 +17,7 @@ from server.performance.rules import (
     RATING_LABELS_ID,
 )
 from server.projects.health import AT_RISK_GAP, OFF_TRACK_GAP, OFF_TRACK_OVERDUE_DAYS
+from server.projects.rules import REASON_MIN_CHARS
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,4 +41,8 @@ async def help_page(request: Request) -> Response:
         at_risk_gap=int(AT_RISK_GAP),
         off_track_gap=int(OFF_TRACK_GAP),
         off_track_days=OFF_TRACK_OVERDUE_DAYS,
+        individual_min_answers=INDIVIDUAL_MIN_ANSWERS,
+        reason_min=REASON_MIN_CHARS,
+        token_hours=int(TOKEN_LIFETIME.total_seconds() // 3600),
+        suspect_after=SUSPECT_AFTER,
     )

@@ -6,7 +6,8 @@ Sentences the domain words with values (indicator explanations, warnings) come a
 values; `localise()` words them in the page's language, and the API in Indonesian.
 web/locale/en/LC_MESSAGES/messages.po holds the English (`scripts/translations` extracts and merges).
 The API speaks English, so web/locale/id/LC_MESSAGES/messages.po holds the Indonesian of the API
-messages a page can show (`localise_message`). Both are compiled in memory at start-up: no .mo files.
+messages a page can show (`localise_message`). Both ship inside the package (server/resources.py) and are
+compiled in memory at start-up: no .mo files.
 
 A request's language is the signed-in user's own choice, else the `pantau_lang` cookie that the
 language switch sets, else the browser's Accept-Language, else Indonesian. Page code that words text
@@ -18,7 +19,6 @@ import re
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 from io import BytesIO
-from pathlib import Path
 from typing import Protocol
 
 from babel.messages.catalog import Catalog
@@ -28,11 +28,12 @@ from babel.numbers import get_decimal_symbol
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
+from server import resources
+
 LOCALES = ("id", "en")
 DEFAULT_LOCALE = "id"
 COOKIE = "pantau_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-LOCALE_DIR = Path(__file__).resolve().parents[2] / "web" / "locale"
 
 
 def N_(message: str) -> str:
@@ -41,7 +42,7 @@ def N_(message: str) -> str:
 
 
 def read_catalog(locale: str) -> Catalog:
-    with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
+    with resources.catalogue(locale).open("rb") as po:
         return read_po(po, locale=locale)
 
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,11 +15,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from server import clock
+from server import clock, resources
 from server.config import get_settings
 from server.pages import i18n
 
-TEMPLATES = Path(__file__).resolve().parent.parent.parent / "web" / "templates"
 LOCALE = i18n.DEFAULT_LOCALE
 
 
@@ -111,7 +109,7 @@ def attention_order(
 
 def _environment() -> Environment:
     return Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(resources.TEMPLATES),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
     )

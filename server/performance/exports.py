@@ -1,19 +1,17 @@
 """A unit's performance for a period as a table: one row per ASN, for CSV and XLSX downloads."""
 
-import csv
-import io
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import downloads
 from server.accounts.models import Unit, User
 from server.accounts.service import subtree_in
+from server.calendar.periods import Period
 from server.performance.access import require_unit_overview
-from server.performance.indicators import compute_indicators
-from server.performance.periods import Period
-from server.performance.service import performance_read, ratings_of, targets_for, unit_staff
+from server.performance.distribution import unit_staff
+from server.performance.service import evaluate
 
 COLUMNS = [
     "NIP",
@@ -27,7 +25,12 @@ COLUMNS = [
     "Hasil kerja",
     "Perilaku kerja",
     "Predikat",
+    "Jawaban survei tidak dihitung",
+    "Tonggak terbuka lewat tenggat",
+    "Data berubah sejak dinilai",
 ]
+# The distribution's word for staff without a predikat (DOMAIN.md §1: they are counted, never left out).
+UNRATED = "Belum dinilai"
 
 
 async def unit_table(
@@ -37,13 +40,11 @@ async def unit_table(
     unit = await session.get(Unit, unit_id)
     assert unit is not None
     staff = await unit_staff(session, unit_id, subtree_in(parents, unit_id))
-    targets = await targets_for(session, staff, period)
-    people = await compute_indicators(session, users=staff, period=period, targets=targets)
-    ratings = await ratings_of(session, [u.id for u in staff], period)
+    reads = await evaluate(session, staff, period)
     unit_names = dict((await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(parents)))).all())
     rows = []
     for user in staff:
-        read = performance_read(user, period, people[user.id], targets[user.unit_id], ratings.get(user.id))
+        read, _ = reads[user.id]  # type: ignore[index]
         values = {i["key"]: i for i in read["indicators"]}
         rows.append(
             [
@@ -57,39 +58,27 @@ async def unit_table(
                 read["hasil_kerja_suggested"],
                 read["hasil_kerja"],
                 read["perilaku"],
-                read["predikat"],
+                read["predikat"] or UNRATED,
+                values["satisfaction"]["excluded"],
+                len(read["open_overdue"]),
+                "Ya" if read["stale_since_rating"] else "",
             ]
         )
     return unit, rows
 
 
 def file_stem(unit: Unit, period: Period) -> str:
-    slug = "".join(c if c.isalnum() else "-" for c in unit.name.lower()).strip("-")
+    """ "kinerja-dinas-ωmega-2026-11": the unit's name in letters and digits (any script; the header is
+    made safe by downloads.attachment), at most 80 characters of it."""
+    slug = "".join(c if c.isalnum() else "-" for c in unit.name.lower()[:80]).strip("-")
     while "--" in slug:
         slug = slug.replace("--", "-")
-    return f"kinerja-{slug}-{period}"
+    return f"kinerja-{slug}-{period}" if slug else f"kinerja-{period}"
 
 
 def as_csv(rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
-    # A byte-order mark so that Excel, which BKPSDM operators open CSVs in, reads UTF-8 names correctly.
-    return ("\ufeff" + buffer.getvalue()).encode()
+    return downloads.csv_bytes(COLUMNS, rows)
 
 
 def as_xlsx(rows: list[list[Any]], title: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(COLUMNS)
-    for row in rows:
-        sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
-    for column in sheet.columns:
-        sheet.column_dimensions[column[0].column_letter].width = max(
-            12, min(40, max(len(str(c.value or "")) for c in column) + 2)
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return downloads.xlsx_bytes(COLUMNS, rows, title=title)

@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import Unit, User
+from server.accounts.models import User
+from server.calendar.periods import Period
 from server.config import get_settings
-from server.feedback.ikm import compute_ikm, min_sample
-from server.feedback.service import answers_naming
-from server.performance.messages import N_, Message, message
-from server.performance.periods import Period
+from server.feedback.ikm import INDIVIDUAL_MIN_ANSWERS, individual_satisfaction
+from server.feedback.service import answers_naming, excluded_naming
+from server.performance.messages import N_, Message, message, sentences
 from server.performance.rules import (
     TimelinessRule,
     achievement_pct,
@@ -26,7 +26,11 @@ from server.performance.rules import (
     weighted_timeliness,
 )
 from server.performance.targets import INDICATOR_UNITS, TargetsInForce
+from server.projects.history import milestone_histories
 from server.projects.models import Milestone, MilestoneAssignee, MilestoneStatus, Project
+
+# Milestone.quality_status: a score that counts, or one waiting for the lead's rater.
+SCORED, PENDING = "scored", "pending"
 
 LABELS = {
     "timeliness": "Ketepatan waktu",
@@ -46,6 +50,7 @@ class Indicator:
     n: int | None = None
     min_sample: int | None = None
     sample_ok: bool | None = None
+    excluded: int | None = None
 
     @property
     def achievement_pct(self) -> Decimal | None:
@@ -66,7 +71,12 @@ class Indicator:
             "sources": self.sources,
         }
         if self.key == "satisfaction":
-            data |= {"n": self.n, "min_sample": self.min_sample, "sample_ok": self.sample_ok}
+            data |= {
+                "n": self.n,
+                "min_sample": self.min_sample,
+                "sample_ok": self.sample_ok,
+                "excluded": self.excluded,
+            }
         return data
 
 
@@ -79,15 +89,24 @@ class ClosedWork:
 
     @property
     def days_late(self) -> int:
+        """Calendar days from the due date to the closing date: for reference only."""
         assert self.milestone.closed_on is not None
         return max(0, (self.milestone.closed_on - self.milestone.due_date).days)
 
     @property
-    def effective_days_late(self) -> int:
-        """Lateness against the due date in force, plus days already late before any reschedule."""
-        return self.days_late + self.milestone.accrued_late_days
+    def late_working_days(self) -> int:
+        """What the timeliness score uses (DOMAIN.md §1b): working days late against the due date in
+        force, up to the delivery date, fixed when the milestone was closed or corrected."""
+        m = self.milestone
+        return m.late_working_days if m.late_working_days is not None else self.days_late
 
-    def source(self, rule: TimelinessRule) -> dict[str, Any]:
+    @property
+    def quality_counts(self) -> bool:
+        """A quality score counts once it is scored; a pending one (the lead's own work waiting for the
+        lead's rater) counts for nobody."""
+        return self.milestone.quality_status == SCORED and self.milestone.quality is not None
+
+    def source(self, rule: TimelinessRule, history: list[dict[str, Any]]) -> dict[str, Any]:
         m = self.milestone
         return {
             "kind": "milestone",
@@ -98,11 +117,18 @@ class ClosedWork:
             "weight": m.weight,
             "due_date": m.due_date,
             "original_due_date": m.original_due_date,
+            "delivered_on": m.delivered_on,
+            "delivery_accepted": m.delivery_accepted,
+            "delivery_reason": m.delivery_reason,
             "closed_on": m.closed_on,
+            "closed_at": m.closed_at,
             "days_late": self.days_late,
-            "effective_days_late": self.effective_days_late,
-            "timeliness_score": milestone_timeliness(self.effective_days_late, rule),
+            "late_working_days": self.late_working_days,
+            "timeliness_score": milestone_timeliness(self.late_working_days, rule),
             "quality": m.quality,
+            "quality_status": m.quality_status,
+            "quality_note": m.quality_note,
+            "history": history,
         }
 
 
@@ -138,14 +164,17 @@ async def closed_work(
     return found
 
 
-def _timeliness(work: list[ClosedWork], target: Decimal, rule: TimelinessRule) -> Indicator:
-    value = weighted_timeliness([(w.milestone.weight, w.effective_days_late) for w in work], rule)
+def _timeliness(
+    work: list[ClosedWork], target: Decimal, rule: TimelinessRule, sources: list[dict[str, Any]]
+) -> Indicator:
+    value = weighted_timeliness([(w.milestone.weight, w.late_working_days) for w in work], rule)
     explanation = (
         message(
             N_(
                 "Rata-rata tertimbang (bobot tonggak capaian) dari %(n)s tonggak capaian yang ditutup pada "
-                "periode ini: tepat waktu bernilai 100, setiap hari terlambat mengurangi %(penalty)s poin "
-                "(minimal %(floor)s)."
+                "periode ini: tepat waktu bernilai 100, setiap hari kerja terlambat mengurangi %(penalty)s "
+                "poin (minimal %(floor)s). Hari kerja: Senin–Jumat kecuali hari libur, dihitung terhadap "
+                "tenggat yang berlaku pada hari itu sampai tanggal penyerahan."
             ),
             n=len(work),
             # As str, not Decimal: the API has always shown the setting as written (2.5, not 2,5).
@@ -155,12 +184,13 @@ def _timeliness(work: list[ClosedWork], target: Decimal, rule: TimelinessRule) -
         if work
         else message(N_("Belum ada tonggak capaian yang ditutup pada periode ini."))
     )
-    return Indicator("timeliness", value, target, [w.source(rule) for w in work], explanation)
+    return Indicator("timeliness", value, target, sources, explanation)
 
 
-def _quality(work: list[ClosedWork], target: Decimal, rule: TimelinessRule) -> Indicator:
-    scored = [w for w in work if w.milestone.quality is not None]
-    value = weighted_quality([(w.milestone.weight, w.milestone.quality) for w in scored])  # type: ignore[misc]
+def _quality(work: list[ClosedWork], target: Decimal, sources: list[dict[str, Any]]) -> Indicator:
+    scored = [(w, s) for w, s in zip(work, sources, strict=True) if w.quality_counts]
+    pending = sum(1 for w in work if w.milestone.quality_status == PENDING)
+    value = weighted_quality([(w.milestone.weight, w.milestone.quality) for w, _ in scored])  # type: ignore[misc]
     explanation = (
         message(
             N_(
@@ -172,45 +202,68 @@ def _quality(work: list[ClosedWork], target: Decimal, rule: TimelinessRule) -> I
         if scored
         else message(N_("Belum ada nilai kualitas dari ketua tim pada periode ini."))
     )
-    return Indicator("quality", value, target, [w.source(rule) for w in scored], explanation)
+    if pending:
+        explanation = sentences(
+            explanation,
+            message(
+                N_(
+                    "%(n)s tonggak capaian masih menunggu nilai kualitas dari atasan ketua tim dan belum "
+                    "dihitung untuk siapa pun."
+                ),
+                n=pending,
+            ),
+        )
+    return Indicator("quality", value, target, [s for _, s in scored], explanation)
 
 
-def _satisfaction(answers: list[Any], target: Decimal, population: int | None) -> Indicator:
-    result = compute_ikm([[a.u1, a.u2, a.u3, a.u4, a.u5, a.u6, a.u7, a.u8, a.u9] for a in answers])
-    needed = min_sample(population)
-    enough = result.n >= needed
-    if result.n == 0:
+def _satisfaction(answers: list[Any], excluded: int, target: Decimal) -> Indicator:
+    n, value = individual_satisfaction([a.answers for a in answers])
+    enough = n >= INDIVIDUAL_MIN_ANSWERS
+    if n == 0:
         explanation = message(N_("Belum ada responden survei kepuasan masyarakat yang menyebut pegawai ini."))
     elif enough:
         explanation = message(
             N_(
-                "IKM (PermenPANRB 14/2017) dari %(n)s jawaban survei yang menyebut pegawai ini; jumlah "
-                "responden memenuhi sampel minimal."
+                "25 × rata-rata nilai unsur U6 (kompetensi pelaksana) dan U7 (perilaku pelaksana) dari "
+                "%(n)s jawaban survei yang menyebut pegawai ini; jumlah jawaban memenuhi minimal %(min)s."
             ),
-            n=result.n,
+            n=n,
+            min=INDIVIDUAL_MIN_ANSWERS,
         )
     else:
         explanation = message(
             N_(
-                "IKM (PermenPANRB 14/2017) dari %(n)s jawaban survei yang menyebut pegawai ini; belum cukup "
-                "responden (minimal %(min)s), sehingga tidak dihitung dalam saran penilaian."
+                "25 × rata-rata nilai unsur U6 (kompetensi pelaksana) dan U7 (perilaku pelaksana) dari "
+                "%(n)s jawaban survei yang menyebut pegawai ini; belum cukup jawaban (minimal %(min)s), "
+                "sehingga tidak dihitung dalam saran penilaian."
             ),
-            n=result.n,
-            min=needed,
+            n=n,
+            min=INDIVIDUAL_MIN_ANSWERS,
+        )
+    if excluded:
+        explanation = sentences(
+            explanation,
+            message(
+                N_(
+                    "%(n)s jawaban lain tidak dihitung (duplikat atau mencurigakan, menunggu pemeriksaan admin)."
+                ),
+                n=excluded,
+            ),
         )
     sources = [
         {"kind": "feedback", "id": a.id, "created_at": a.created_at, "unit_id": a.unit_id} for a in answers
     ]
     return Indicator(
         "satisfaction",
-        result.ikm,
+        value,
         target,
         sources,
         explanation,
         counts_toward_rating=enough,
-        n=result.n,
-        min_sample=needed,
+        n=n,
+        min_sample=INDIVIDUAL_MIN_ANSWERS,
         sample_ok=enough,
+        excluded=excluded,
     )
 
 
@@ -220,24 +273,25 @@ async def compute_indicators(
     """Indicators of several people at once, in a fixed number of queries; `targets` by unit id."""
     ids = [u.id for u in users if u.id is not None]
     work = await closed_work(session, ids, period)
-    answers = await answers_naming(session, user_ids=ids, period=period)
-    populations = dict(
-        (
-            await session.execute(
-                select(Unit.id, Unit.population).where(Unit.id.in_({u.unit_id for u in users}))
-            )
-        ).all()
+    histories = await milestone_histories(
+        session,
+        sorted({w.milestone.id for items in work.values() for w in items}),
     )
+    answers = await answers_naming(session, user_ids=ids, period=period)
+    excluded = await excluded_naming(session, user_ids=ids, period=period)
     rule = timeliness_rule()
     result: dict[int, PersonIndicators] = {}
     for user in users:
         in_force = targets[user.unit_id]
         mine = work.get(user.id, [])
+        sources = [w.source(rule, histories[w.milestone.id]) for w in mine]
         person = PersonIndicators(user.id, period)
-        person.indicators["timeliness"] = _timeliness(mine, in_force.target("timeliness"), rule)
-        person.indicators["quality"] = _quality(mine, in_force.target("quality"), rule)
+        person.indicators["timeliness"] = _timeliness(mine, in_force.target("timeliness"), rule, sources)
+        person.indicators["quality"] = _quality(mine, in_force.target("quality"), sources)
         person.indicators["satisfaction"] = _satisfaction(
-            answers.get(user.id, []), in_force.target("satisfaction"), populations.get(user.unit_id)
+            answers.get(user.id, []),
+            excluded.get(user.id, 0),
+            in_force.target("satisfaction"),
         )
         result[user.id] = person
     return result

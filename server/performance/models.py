@@ -2,13 +2,14 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server import clock
 from server.models_base import DecimalText, UTCDateTime
+from server.text import Note
 
 RatingValue = Literal["above", "meets", "below"]
 OrganisationResultValue = Literal["Istimewa", "Baik", "Butuh Perbaikan", "Kurang", "Sangat Kurang"]
@@ -35,6 +36,10 @@ class Rating(SQLModel, table=True):
     perilaku_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Optional notes per BerAKHLAK core value, e.g. {"Akuntabel": "..."}.
     perilaku_values: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # When hasil kerja was last confirmed, and the sources it was judged on then: a later difference is
+    # shown as "data berubah sejak dinilai" until the rater confirms again.
+    confirmed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    confirmed_sources: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     updated_by: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime = _stamp()
 
@@ -68,26 +73,23 @@ class OrganisationResult(SQLModel, table=True):
     updated_at: datetime = _stamp()
 
 
-BERAKHLAK = (
-    "Berorientasi Pelayanan",
-    "Akuntabel",
-    "Kompeten",
-    "Harmonis",
-    "Loyal",
-    "Adaptif",
-    "Kolaboratif",
-)
+# The core values of ASN behaviour (BerAKHLAK), in their official order.
+BerakhlakValue = Literal[
+    "Berorientasi Pelayanan", "Akuntabel", "Kompeten", "Harmonis", "Loyal", "Adaptif", "Kolaboratif"
+]
+BERAKHLAK: tuple[str, ...] = get_args(BerakhlakValue)
 
 
 class BehaviourSet(SQLModel):
     rating: RatingValue
-    note: str | None = Field(default=None, max_length=4000)
-    values: dict[str, str] | None = None
+    note: Note | None = None
+    # A note per BerAKHLAK core value, e.g. {"Akuntabel": "..."}.
+    values: dict[BerakhlakValue, Note] | None = None
 
 
 class EvaluationSet(SQLModel):
     hasil_kerja: RatingValue
-    reason: str | None = Field(default=None, max_length=4000)
+    reason: Note | None = None
 
 
 class OrganisationResultSet(SQLModel):

@@ -1,15 +1,26 @@
-"""Performance (API v1): indicators, ratings, targets, distribution and exports."""
+"""Performance (API v1): indicators, ratings, targets, distribution, exports and period locks."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
+from server import downloads
 from server.bodylimit import API_BODY_LIMIT, body_limited_route
+from server.calendar import locks
+from server.calendar.models import PeriodUnlock
+from server.calendar.periods import (
+    MAX_PARSED_YEAR,
+    MIN_PARSED_YEAR,
+    InvalidPeriod,
+    Period,
+    parse_period,
+    today_jakarta,
+)
 from server.deps import AdminUser, CurrentUser, PeriodDep, SessionDep
-from server.errors import ERROR_RESPONSES
+from server.errors import ERROR_RESPONSES, Invalid
 from server.jsonenc import plain
-from server.performance import exports, service
+from server.performance import distribution, exports, service
 from server.performance.access import require_unit_overview
 from server.performance.messages import in_indonesian
 from server.performance.models import BehaviourSet, EvaluationSet, OrganisationResultSet
@@ -54,7 +65,7 @@ async def read_targets(
 ) -> dict[str, Any]:
     """Targets and rating thresholds in force, each with where its value comes from."""
     await require_unit_overview(session, user, unit_id)
-    return plain((await targets_in_force(session, unit_id=unit_id, period=period)).as_api())
+    return _api((await targets_in_force(session, unit_id=unit_id, period=period)).as_api())
 
 
 @router.put("/units/{unit_id}/targets")
@@ -69,16 +80,19 @@ async def write_targets(
     target looks unrealistic; `warnings` says so."""
     await require_unit_overview(session, admin, unit_id)
     in_force = await set_targets(session, by_id=admin.id, unit_id=unit_id, period=period, body=body)
-    return _api(in_force.as_api() | {"warnings": await unrealistic_target_warnings(session, in_force)})
+    warnings = list(in_force.warnings) + await unrealistic_target_warnings(session, in_force)
+    return _api(in_force.as_api() | {"warnings": warnings})
 
 
 @router.put("/units/{unit_id}/organisation-result")
 async def write_organisation_result(
-    unit_id: int, body: OrganisationResultSet, period: PeriodDep, session: SessionDep, admin: AdminUser
+    unit_id: int, body: OrganisationResultSet, period: PeriodDep, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
+    """Capaian kinerja organisasi: set by an admin or a leader of the unit one level above (not the
+    unit's own head). A unit head's suggested hasil kerja follows it."""
     return _api(
-        await service.set_organisation_result(
-            session, by=admin, unit_id=unit_id, period=period, result=body.result
+        await distribution.set_organisation_result(
+            session, by=user, unit_id=unit_id, period=period, result=body.result
         )
     )
 
@@ -87,8 +101,9 @@ async def write_organisation_result(
 async def read_distribution(
     unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
-    """How the unit's predikat are distributed, against the rule for its organisation result."""
-    return _api(await service.distribution(session, viewer=user, unit_id=unit_id, period=period))
+    """How the unit's predikat are distributed over all its staff (the unrated counted as
+    `belum_dinilai`), against the rule for its organisation result."""
+    return _api(await distribution.distribution(session, viewer=user, unit_id=unit_id, period=period))
 
 
 @router.get("/units/{unit_id}/performance.csv", response_class=Response)
@@ -106,10 +121,46 @@ async def export_xlsx(unit_id: int, period: PeriodDep, session: SessionDep, user
     return _download(exports.as_xlsx(rows, str(period)), f"{exports.file_stem(unit, period)}.xlsx", media)
 
 
-def _download(content: bytes, filename: str, media_type: str) -> Response:
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+# --- periods -------------------------------------------------------------------------------------------
+
+
+def _period(text: str) -> Period:
+    try:
+        return parse_period(text)
+    except InvalidPeriod as exc:
+        raise Invalid(str(exc)) from None
+
+
+@router.get("/periods")
+async def read_periods(
+    session: SessionDep, user: CurrentUser, year: Annotated[int | None, Query()] = None
+) -> list[dict[str, Any]]:
+    """Whether each month, quarter and the year itself is locked (default: this year in WIB)."""
+    year = year if year is not None else today_jakarta().year
+    if not MIN_PARSED_YEAR <= year <= MAX_PARSED_YEAR:
+        raise Invalid(f"year must be between {MIN_PARSED_YEAR} and {MAX_PARSED_YEAR}")
+    return plain(await locks.period_states(session, year=year))
+
+
+@router.post("/periods/{period}/lock")
+async def lock_period(period: str, session: SessionDep, admin: AdminUser) -> dict[str, Any]:
+    """Lock a period that has ended: no rating, correction or source change counts into it any more
+    (409 `period locked`). A period still running cannot be locked (422)."""
+    return plain(await locks.lock_period(session, by_id=admin.id, period=_period(period)))
+
+
+@router.post("/periods/{period}/unlock")
+async def unlock_period(
+    period: str, body: PeriodUnlock, session: SessionDep, admin: AdminUser
+) -> dict[str, Any]:
+    """Unlock a period, with a reason of at least 10 characters kept in the history."""
+    return plain(
+        await locks.unlock_period(session, by_id=admin.id, period=_period(period), reason=body.reason)
     )
+
+
+def _download(content: bytes, filename: str, media_type: str) -> Response:
+    return Response(content, media_type=media_type, headers=downloads.attachment(filename))
 
 
 def _api(value: Any) -> Any:

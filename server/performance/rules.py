@@ -81,6 +81,9 @@ class _Clause(NamedTuple):
     kind: Literal["max", "min", "some", "none"]
     predikats: tuple[str, ...]
     limit: Decimal = Decimal("0")
+    # The SE's "sebagian besar (maksimal 70%)": most, but at most the limit. Pantau checks the limit
+    # (a warning) and gives a notice when the share is not a majority (50% or less).
+    majority: bool = False
 
     @property
     def who(self) -> Message:
@@ -94,9 +97,9 @@ class _Clause(NamedTuple):
 
 
 DISTRIBUTION_RULES: dict[str, tuple[_Clause, ...]] = {
-    "Istimewa": (_Clause("max", ("Sangat Baik",), Decimal("70")),),
+    "Istimewa": (_Clause("max", ("Sangat Baik",), Decimal("70"), majority=True),),
     "Baik": (
-        _Clause("max", ("Baik",), Decimal("70")),
+        _Clause("max", ("Baik",), Decimal("70"), majority=True),
         _Clause("some", ("Butuh Perbaikan", "Kurang")),
     ),
     "Butuh Perbaikan": (
@@ -116,26 +119,34 @@ DISTRIBUTION_RULES: dict[str, tuple[_Clause, ...]] = {
 }
 
 
+# Staff of the unit without a predikat in the period: counted in the total, never hidden.
+UNRATED = "belum_dinilai"
+
+
 def _checked_counts(counts: Mapping[str, int]) -> dict[str, int]:
-    unknown = sorted(set(counts) - set(PREDIKATS))
+    """The five predikat counts and the unrated count, each a whole number of 0 or more."""
+    unknown = sorted(set(counts) - set(PREDIKATS) - {UNRATED})
     if unknown:
         raise ValueError(
             f"unknown predikat {', '.join(map(repr, unknown))}; expected one of {', '.join(PREDIKATS)}"
         )
-    result = {p: counts.get(p, 0) for p in PREDIKATS}
+    result = {p: counts.get(p, 0) for p in (*PREDIKATS, UNRATED)}
     for p, n in result.items():
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"count for {p} must be a whole number of 0 or more, got {n!r}")
     return result
 
 
-def percentages(counts: Mapping[str, int]) -> dict[str, Decimal]:
-    """Each predikat's share of those who have one, in percent rounded half-up to 2dp (0.00 when none)."""
-    checked = _checked_counts(counts)
+def _share(n: int, total: int) -> Decimal:
+    return round_half_up(Fraction(100 * n, total)) if total else Decimal("0.00")
+
+
+def percentages(counts: Mapping[str, int], unrated: int = 0) -> dict[str, Decimal]:
+    """Each predikat's share, and the share of those not yet rated (`belum_dinilai`), of all the staff
+    counted (rated and unrated), in percent rounded half-up to 2dp (0.00 when there is nobody)."""
+    checked = _checked_counts(counts | {UNRATED: unrated})
     total = sum(checked.values())
-    if total == 0:
-        return {p: Decimal("0.00") for p in PREDIKATS}
-    return {p: round_half_up(Fraction(100 * n, total)) for p, n in checked.items()}
+    return {key: _share(n, total) for key, n in checked.items()}
 
 
 _WARNINGS = {
@@ -154,8 +165,32 @@ _WARNINGS = {
 }
 
 
-def distribution_warnings(organisation_result: str | None, counts: Mapping[str, int]) -> list[Message]:
-    """One warning per clause of the SE 03/2023 rule that the distribution breaks.
+_PROVISIONAL = N_(
+    "Sementara: %(n)s dari %(total)s pegawai belum berpredikat, sehingga pemeriksaan distribusi ini "
+    "belum final."
+)
+_NOT_MAJORITY = N_(
+    "Predikat %(who)s %(share)s%% belum merupakan sebagian besar (lebih dari 50%%) seperti yang "
+    "dimaksud SE MenPANRB 03/2023 untuk organisasi %(org)s."
+)
+
+
+def _rule_of(organisation_result: str) -> tuple[_Clause, ...]:
+    if organisation_result not in DISTRIBUTION_RULES:
+        raise ValueError(
+            f"organisation result must be one of {', '.join(ORGANISATION_RESULTS)}, "
+            f"got {organisation_result!r}"
+        )
+    return DISTRIBUTION_RULES[organisation_result]
+
+
+def distribution_warnings(
+    organisation_result: str | None, counts: Mapping[str, int], unrated: int = 0
+) -> list[Message]:
+    """One warning per clause of the SE 03/2023 rule that the distribution breaks, judged on shares of
+    all the staff counted, the unrated (`unrated`) among them. While anyone is unrated the check is
+    provisional, and the first warning says so and how many are missing: leaving people unrated never
+    hides a warning.
 
     Percentage clauses are judged on shares rounded half-up to 2dp, as `percentages` shows them, so a
     warning never contradicts the numbers next to it; "at least one" and "no Sangat Baik" are judged on
@@ -163,20 +198,18 @@ def distribution_warnings(organisation_result: str | None, counts: Mapping[str, 
     """
     if organisation_result is None:
         return []
-    if organisation_result not in DISTRIBUTION_RULES:
-        raise ValueError(
-            f"organisation result must be one of {', '.join(ORGANISATION_RESULTS)}, "
-            f"got {organisation_result!r}"
-        )
-    checked = _checked_counts(counts)
+    rule = _rule_of(organisation_result)
+    checked = _checked_counts(counts | {UNRATED: unrated})
     total = sum(checked.values())
     if total == 0:
         return []
     org = message(organisation_result)
     warnings: list[Message] = []
-    for clause in DISTRIBUTION_RULES[organisation_result]:
+    if checked[UNRATED]:
+        warnings.append(message(_PROVISIONAL, n=checked[UNRATED], total=total))
+    for clause in rule:
         head_count = sum(checked[p] for p in clause.predikats)
-        share = round_half_up(Fraction(100 * head_count, total))
+        share = _share(head_count, total)
         if (clause.kind == "max" and share > clause.limit) or (clause.kind == "min" and share < clause.limit):
             warnings.append(
                 message(_WARNINGS[clause.kind], who=clause.who, share=share, limit=clause.limit, org=org)
@@ -189,6 +222,28 @@ def distribution_warnings(organisation_result: str | None, counts: Mapping[str, 
             )
             warnings.append(message(msgid, n=head_count, share=shown, who=clause.who, org=org))
     return warnings
+
+
+def distribution_notices(
+    organisation_result: str | None, counts: Mapping[str, int], unrated: int = 0
+) -> list[Message]:
+    """Where the SE says "sebagian besar (maksimal 70%)", a notice when that predikat is not the
+    majority (50% or less of all the staff counted). A notice, not a warning: the SE sets no minimum."""
+    if organisation_result is None:
+        return []
+    rule = _rule_of(organisation_result)
+    checked = _checked_counts(counts | {UNRATED: unrated})
+    total = sum(checked.values())
+    if total == 0:
+        return []
+    notices = []
+    for clause in rule:
+        share = _share(sum(checked[p] for p in clause.predikats), total)
+        if clause.majority and share <= 50:
+            notices.append(
+                message(_NOT_MAJORITY, who=clause.who, share=share, org=message(organisation_result))
+            )
+    return notices
 
 
 # --- Pantau's indicator rules --------------------------------------------------------------------------
@@ -264,14 +319,25 @@ def weighted_quality(items: Iterable[tuple[int | Decimal, int]]) -> Decimal | No
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Mean achievement (percent of target) from `above` up suggests "above", from `meets` up "meets"."""
+    """An indicator's achievement (percent of target) from `above` up is classified "above", from `meets`
+    up "meets", below that "below". Both are more than 0 and `above` is more than `meets`."""
 
     above: Decimal = Decimal("110")
     meets: Decimal = Decimal("90")
 
     def __post_init__(self) -> None:
-        if self.meets > self.above:
-            raise ValueError(f"threshold meets ({self.meets}) must not be higher than above ({self.above})")
+        problem = threshold_problem(self.above, self.meets)
+        if problem is not None:
+            raise ValueError(problem)
+
+
+def threshold_problem(above: Decimal, meets: Decimal) -> str | None:
+    """What is wrong with a pair of thresholds, or None when they may be used."""
+    if meets <= 0 or above <= 0:
+        return f"thresholds must be more than 0, got above {above} and meets {meets}"
+    if above <= meets:
+        return f"threshold above ({above}) must be higher than meets ({meets})"
+    return None
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -287,26 +353,43 @@ def achievement_pct(value: Decimal | None, target: Decimal | None) -> Decimal | 
     return round_half_up(_exact(value, "value") * 100 / exact_target)
 
 
-def mean_achievement(achievements: Iterable[Decimal | None]) -> Decimal | None:
-    """Mean of the achievements that exist, 2dp; the number the suggestion is judged on."""
-    present = [_exact(a, "achievement") for a in achievements if a is not None]
-    if not present:
-        return None
-    return round_half_up(sum(present, Fraction(0)) / len(present))
+def classify_achievement(achievement: Decimal, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> str:
+    """One indicator on its own: at or over `above` → above; at or over `meets` → meets; else below."""
+    exact = _exact(achievement, "achievement")
+    if exact >= _exact(thresholds.above, "above"):
+        return "above"
+    if exact >= _exact(thresholds.meets, "meets"):
+        return "meets"
+    return "below"
 
 
 def suggest_hasil_kerja(
     achievements: Iterable[Decimal | None], thresholds: Thresholds = DEFAULT_THRESHOLDS
 ) -> str | None:
-    """Suggested hasil kerja rating from indicator achievements; None when no indicator has data.
+    """The suggested hasil kerja from the achievements of the counted indicators (DOMAIN.md §1
+    "Suggested hasil kerja"); None (an indicator without data) is not counted, and with none counted
+    there is no suggestion.
 
-    The mean is rounded to 2dp before it meets the thresholds so the suggestion agrees with the shown mean.
-    """
-    mean = mean_achievement(achievements)
-    if mean is None:
+    Each indicator is classified on its own (`classify_achievement`). Then: "above" when more than half
+    are above and none is below; "below" when more than half are below; otherwise "meets". Not a mean:
+    a mean over different scales let one strong indicator hide a failing one (timeliness at 83% of
+    target beside a quality of 5 averaged to "above")."""
+    classes = [classify_achievement(a, thresholds) for a in achievements if a is not None]
+    if not classes:
         return None
-    if mean >= thresholds.above:
+    above, below = classes.count("above"), classes.count("below")
+    if 2 * above > len(classes) and below == 0:
         return "above"
-    if mean >= thresholds.meets:
-        return "meets"
-    return "below"
+    if 2 * below > len(classes):
+        return "below"
+    return "meets"
+
+
+# The organisation result a unit head's suggested hasil kerja follows (SE MenPANRB 03/2023).
+UNIT_HEAD_SUGGESTION: dict[str, str] = {
+    "Istimewa": "above",
+    "Baik": "meets",
+    "Butuh Perbaikan": "below",
+    "Kurang": "below",
+    "Sangat Kurang": "below",
+}

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.service import subtree_in, unit_parents
+from server.calendar.periods import Period
 from server.feedback.service import unit_ikm
 from server.performance.indicators import ClosedWork, timeliness_rule
 from server.performance.messages import N_, Message, message
-from server.performance.periods import Period
 from server.performance.rules import weighted_quality, weighted_timeliness
 from server.performance.targets import INDICATOR_KEYS, TargetsInForce
 from server.projects.models import Milestone, MilestoneStatus, Project
@@ -41,10 +41,10 @@ async def unit_values(session: AsyncSession, unit_id: int, period: Period) -> di
     ikm = await unit_ikm(session, unit_id=unit_id, period=period)
     return {
         "timeliness": weighted_timeliness(
-            [(w.milestone.weight, w.effective_days_late) for w in work], timeliness_rule()
+            [(w.milestone.weight, w.late_working_days) for w in work], timeliness_rule()
         ),
         "quality": weighted_quality(
-            [(w.milestone.weight, w.milestone.quality) for w in work if w.milestone.quality]
+            [(w.milestone.weight, w.milestone.quality) for w in work if w.quality_counts]  # type: ignore[misc]
         ),
         "satisfaction": None if ikm.ikm is None else Decimal(str(ikm.ikm)),
     }

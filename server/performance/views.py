@@ -7,19 +7,22 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
+from fastapi import Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
 from server.accounts.models import User
 from server.audit import HistoryEntry
+from server.calendar.periods import Period, month_of, parse_period, recent_periods
 from server.pages.i18n import N_, current_locale, gettext
 from server.performance import service
 from server.performance.charts import LineChart, SeriesData, line_chart
 from server.performance.indicators import LABELS
-from server.performance.periods import Period, month_of, parse_period, recent_periods
-from server.performance.rules import mean_achievement
+from server.performance.rules import classify_achievement
 from server.performance.targets import INDICATOR_KEYS, TargetsInForce
+from server.projects.models import Milestone
 
 TREND_LENGTH = 6
 _ROMAN = ("I", "II", "III", "IV")
@@ -94,38 +97,41 @@ def period_choices(shown: Period, *, planning: bool = False, today: date | None 
 class Reasoning:
     """Why Pantau suggests the hasil kerja rating it suggests. The template translates the labels."""
 
-    counted: list[tuple[str, Decimal]]  # (indicator label, achievement %)
+    counted: list[tuple[str, Decimal, str]]  # (indicator label, achievement %, its own class)
     skipped: list[tuple[str, str]]  # (indicator label, why it does not count)
-    mean: Decimal | None
     above: Decimal
     meets: Decimal
     suggested: str | None
+    basis: dict[str, Any]  # {"kind": "indicators"} or {"kind": "organisation_result", "result": ...}
+
+    def tally(self, rating: str) -> int:
+        return sum(1 for _, _, each in self.counted if each == rating)
 
 
 def reasoning(read: dict[str, Any], targets: TargetsInForce) -> Reasoning:
-    counted: list[tuple[str, Decimal]] = []
+    counted: list[tuple[str, Decimal, str]] = []
     skipped: list[tuple[str, str]] = []
+    thresholds = targets.thresholds
     for indicator in read["indicators"]:
         achievement = indicator["achievement_pct"]
         if achievement is None:
             skipped.append((indicator["label"], N_("belum ada data pada periode ini")))
         elif not indicator["counts_toward_rating"]:
             why = gettext(
-                "belum cukup responden (%(n)s dari minimal %(min)s)",
+                "belum cukup jawaban (%(n)s dari minimal %(min)s)",
                 n=indicator["n"],
                 min=indicator["min_sample"],
             )
             skipped.append((indicator["label"], why))
         else:
-            counted.append((indicator["label"], achievement))
-    thresholds = targets.thresholds
+            counted.append((indicator["label"], achievement, classify_achievement(achievement, thresholds)))
     return Reasoning(
         counted,
         skipped,
-        mean_achievement([a for _, a in counted]),
         thresholds.above,
         thresholds.meets,
         read["hasil_kerja_suggested"],
+        read["suggestion_basis"],
     )
 
 
@@ -228,3 +234,27 @@ def source_label(source: dict[str, Any], unit_names: dict[int, str]) -> str:
         else unit_names.get(source["unit_id"], gettext("Unit di atasnya"))
     )
     return f"{where} · {period_label(source['period'])}"
+
+
+async def people_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Names of the people a page mentions (who changed a milestone), in one query."""
+    if not ids:
+        return {}
+    return dict((await session.execute(select(User.id, User.name).where(User.id.in_(ids)))).all())
+
+
+async def milestone_titles(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Titles of the milestones a page mentions (what changed since a rating), in one query."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Milestone.id, Milestone.title).where(Milestone.id.in_(ids)))
+    return dict(rows.all())
+
+
+def was_saved(request: Request) -> bool:
+    return request.query_params.get("saved") == "1"
+
+
+def saved_redirect(path: str, period: Period) -> RedirectResponse:
+    """After a form is saved: back to its page for the same period, saying so."""
+    return RedirectResponse(f"{path}?period={period}&saved=1", status_code=303)

@@ -49,14 +49,15 @@ async def _names(session: AsyncSession, user_ids: set[int]) -> dict[str, str]:
 
 
 def _people_in(projects: list[dict[str, Any]], author_ids: Iterable[int]) -> set[int]:
-    """Everyone a board names: update authors, and the leads, members and assignees of `projects`
-    (JSON-ready project dicts)."""
+    """Everyone a board names: update authors, and the leads, members, assignees and the people in the
+    milestones' history of `projects` (JSON-ready project dicts)."""
     ids = set(author_ids)
     for project in projects:
         ids.add(project["lead_id"])
         ids.update(project["member_ids"])
         for milestone in project["milestones"]:
             ids.update(milestone["assignee_ids"])
+            ids.update(item["by"] for item in milestone["history"] if item["by"] is not None)
     return ids
 
 

@@ -5,10 +5,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Index, Text
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from server import clock
 from server.models_base import UTCDateTime
+from server.text import Name, Note, Reason, Title
 
 
 def _created_at() -> Any:
@@ -41,7 +43,8 @@ class Project(ProjectBase, table=True):
 
 
 class ProjectCreate(ProjectBase):
-    pass
+    name: Name
+    description: Note | None = None
 
 
 class ProjectMember(SQLModel, table=True):
@@ -63,18 +66,40 @@ class Milestone(SQLModel, table=True):
     weight: int = 1
     due_date: date
     original_due_date: date
-    # When the due date in force was set: lateness is judged against it only from this moment on.
-    due_date_set_at: datetime = _created_at()
-    # Days a milestone was already overdue when its due date was moved: a new date cannot erase them.
-    accrued_late_days: int = 0
     status: MilestoneStatus = MilestoneStatus.open
     progress_pct: int = 0
     closed_on: date | None = Field(default=None, index=True)
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
     closed_by: int | None = Field(default=None, foreign_key="user.id")
-    quality: int | None = None
     close_note: str | None = Field(default=None, max_length=2000)
+    # Fixed when the milestone closes (and when it is corrected): working days late against the due date
+    # in force on each day, up to the delivery date (DOMAIN.md §1b).
+    late_working_days: int | None = None
+    # The WIB date an assignee first reported 100%; null when nobody did.
+    delivered_on: date | None = None
+    # False when the lead did not accept that delivery (then the closing date stops the clock).
+    delivery_accepted: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    delivery_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    quality: int | None = None
+    # "scored", or "pending" while the lead's own work waits for the lead's rater; null while open.
+    quality_status: str | None = Field(default=None, max_length=8)
+    quality_by: int | None = Field(default=None, foreign_key="user.id")
+    quality_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _created_at()
+
+
+class MilestoneDueDate(SQLModel, table=True):
+    """Every due date a milestone had and the WIB day it was set: a due date applies from that day on.
+    A correction rewrites a row (as if it had always been so); a reschedule adds one."""
+
+    __tablename__ = "milestone_due_date"
+
+    id: int | None = Field(default=None, primary_key=True)
+    milestone_id: int = Field(foreign_key="milestone.id", index=True)
+    due_date: date
+    set_on: date
+    set_at: datetime = _created_at()
+    set_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class MilestoneAssignee(SQLModel, table=True):
@@ -85,7 +110,7 @@ class MilestoneAssignee(SQLModel, table=True):
 
 
 class MilestoneCreate(SQLModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: Title
     due_date: date
     weight: int = Field(default=1, ge=1, le=100)
     assignee_ids: list[int] = Field(default_factory=list)
@@ -93,13 +118,33 @@ class MilestoneCreate(SQLModel):
 
 class MilestoneReschedule(SQLModel):
     due_date: date
-    reason: str = Field(max_length=2000)
+    reason: Reason
 
 
 class MilestoneClose(SQLModel):
-    closed_on: date | None = Field(default=None, index=True)
+    closed_on: date | None = None
     quality: int = Field(ge=1, le=5)
-    note: str | None = Field(default=None, max_length=2000)
+    note: Reason | None = None
+    # False when the lead does not accept the delivery an assignee reported (then the closing date counts).
+    delivery_accepted: bool = True
+    delivery_reason: Reason | None = None
+
+
+class MilestoneQuality(SQLModel):
+    """The lead's rater scores the quality of a milestone the lead worked on themselves."""
+
+    quality: int = Field(ge=1, le=5)
+    note: Reason | None = None
+
+
+class MilestoneCorrect(SQLModel):
+    """A correction rewrites the record as if it had always been so; `reason` is kept in the history."""
+
+    closed_on: date | None = None
+    quality: int | None = Field(default=None, ge=1, le=5)
+    due_date: date | None = None
+    reopen: bool = False
+    reason: Reason
 
 
 class ProgressUpdate(SQLModel, table=True):
@@ -119,5 +164,5 @@ class ProgressUpdate(SQLModel, table=True):
 class UpdateCreate(SQLModel):
     milestone_id: int | None = None
     progress_pct: int = Field(ge=0, le=100)
-    note: str | None = Field(default=None, max_length=4000)
-    blockers: str | None = Field(default=None, max_length=4000)
+    note: Note | None = None
+    blockers: Note | None = None

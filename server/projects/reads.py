@@ -20,6 +20,8 @@ from server import clock
 from server.accounts.models import User
 from server.config import get_settings
 from server.projects.health import project_health
+from server.projects.history import milestone_histories
+from server.projects.lateness import open_late_days
 from server.projects.models import (
     Health,
     Milestone,
@@ -29,6 +31,17 @@ from server.projects.models import (
     Project,
     ProjectMember,
 )
+
+
+class MilestoneHistoryItem(SQLModel):
+    """A reschedule, a quality scored by the lead's rater, a correction or a reopening."""
+
+    at: datetime
+    by: int | None
+    kind: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
 
 
 class MilestoneRead(SQLModel):
@@ -43,10 +56,24 @@ class MilestoneRead(SQLModel):
     progress_pct: int
     closed_on: date | None
     quality: int | None
-    # Final lateness of a closed milestone (API); null while it is open.
+    # Calendar days a closed milestone was late, for reference (timeliness uses late_working_days);
+    # null while it is open.
     days_late: int | None
     # How many days an open milestone is past its due date today (0 when not yet due).
     days_overdue: int
+    # What timeliness is scored on (DOMAIN.md §1b): working days late against the due date in force on
+    # each day; fixed when the milestone closes, counted up to today while it is open.
+    late_working_days: int | None
+    # The WIB date an assignee first reported 100%, and whether the lead accepted it as the delivery.
+    delivered_on: date | None
+    delivery_accepted: bool
+    delivery_reason: str | None
+    # The moment the close was recorded (closed_on is the day the lead said the work was done).
+    closed_at: datetime | None
+    # "scored", or "pending" while the lead's own work waits for the lead's rater; null while open.
+    quality_status: str | None
+    quality_note: str | None
+    history: list[MilestoneHistoryItem]
 
 
 class ProjectRead(SQLModel):
@@ -92,6 +119,16 @@ MILESTONE_COLUMNS = (
     Milestone.progress_pct,
     Milestone.closed_on,
     Milestone.quality,
+    Milestone.late_working_days,
+    Milestone.delivered_on,
+    Milestone.delivery_accepted,
+    Milestone.delivery_reason,
+    Milestone.closed_at,
+    Milestone.quality_status,
+    Milestone.quality_note,
+)
+_DUE_AT, _STATUS_AT = (
+    [column.key for column in MILESTONE_COLUMNS].index(key) for key in ("due_date", "status")
 )
 PROJECT_COLUMNS = (
     Project.id,
@@ -118,9 +155,16 @@ UPDATE_COLUMNS = (
 _DATETIME = TypeAdapter(datetime | None)
 
 
-def milestone_fields(values: Sequence[Any], assignee_ids: list[int], today: date) -> dict[str, Any]:
+def milestone_fields(
+    values: Sequence[Any],
+    assignee_ids: list[int],
+    today: date,
+    late_so_far: int,
+    history: list[dict[str, Any]],
+) -> dict[str, Any]:
     """A MilestoneRead's fields, in its order, from a row of MILESTONE_COLUMNS (unpacked by position:
-    named access on 2,000 rows cost more than the query). The status comes as a MilestoneStatus."""
+    named access on 2,000 rows cost more than the query). The status comes as a MilestoneStatus;
+    `late_so_far` is an open milestone's lateness today (lateness.open_late_days)."""
     (
         milestone_id,
         project_id,
@@ -132,6 +176,13 @@ def milestone_fields(values: Sequence[Any], assignee_ids: list[int], today: date
         progress_pct,
         closed_on,
         quality,
+        late_working_days,
+        delivered_on,
+        delivery_accepted,
+        delivery_reason,
+        closed_at,
+        quality_status,
+        quality_note,
     ) = values
     closed = status == MilestoneStatus.closed
     return {
@@ -148,16 +199,20 @@ def milestone_fields(values: Sequence[Any], assignee_ids: list[int], today: date
         "quality": quality,
         "days_late": max(0, (closed_on - due_date).days) if closed and closed_on else None,
         "days_overdue": 0 if closed else max(0, (today - due_date).days),
+        "late_working_days": late_working_days if closed else late_so_far,
+        "delivered_on": delivered_on,
+        "delivery_accepted": delivery_accepted,
+        "delivery_reason": delivery_reason,
+        "closed_at": closed_at,
+        "quality_status": quality_status,
+        "quality_note": quality_note,
+        "history": history,
     }
 
 
 def milestone_values(milestone: Milestone) -> tuple[Any, ...]:
     """An ORM milestone as a row of MILESTONE_COLUMNS."""
     return tuple(getattr(milestone, column.key) for column in MILESTONE_COLUMNS)
-
-
-def milestone_read(milestone: Milestone, assignee_ids: list[int], today: date) -> MilestoneRead:
-    return MilestoneRead(**milestone_fields(milestone_values(milestone), assignee_ids, today))
 
 
 def weighted_progress(milestones: list[dict[str, Any]]) -> float:
@@ -181,16 +236,27 @@ async def assignees_of(session: AsyncSession, milestone_ids: list[int]) -> dict[
 
 
 async def milestone_reads(session: AsyncSession, milestones: list[Milestone]) -> list[MilestoneRead]:
-    assignees = await assignees_of(session, [m.id for m in milestones])
+    ids = [m.id for m in milestones]
+    assignees = await assignees_of(session, ids)
     today = clock.today()
-    return [milestone_read(m, assignees[m.id], today) for m in milestones]
+    open_due = {m.id: m.due_date for m in milestones if m.status == MilestoneStatus.open}
+    late = await open_late_days(session, open_due, Milestone.id.in_(ids), today)
+    histories = await milestone_histories(session, ids)
+    return [
+        MilestoneRead(
+            **milestone_fields(
+                milestone_values(m), assignees[m.id], today, late.get(m.id, 0), histories[m.id]
+            )
+        )
+        for m in milestones
+    ]
 
 
 async def _project_fields(
     session: AsyncSession, projects: Sequence[Project | Row[Any]], ids: list[int] | Select[Any]
 ) -> list[dict[str, Any]]:
     """ProjectRead's fields for each project (ORM projects or rows of PROJECT_COLUMNS), with the
-    milestones as `milestone_fields` dicts; three queries however many projects. `ids` are the
+    milestones as `milestone_fields` dicts; six queries at most however many projects. `ids` are the
     projects' ids, or a query that selects them."""
     # Milestones with their assignees in one query (a row per assignee, milestones in board order).
     rows = (
@@ -206,12 +272,17 @@ async def _project_fields(
         if row[-1] is not None:
             assignees[row[0]].append(row[-1])
     today = clock.today()
+    open_due = {row[0]: row[_DUE_AT] for row in rows if row[_STATUS_AT] == MilestoneStatus.open}
+    late = await open_late_days(session, open_due, Milestone.project_id.in_(ids), today)
+    histories = await milestone_histories(session, project_ids=ids)
     milestones: dict[int, list[dict[str, Any]]] = defaultdict(list)
     previous_id = None
     for row in rows:
         if row[0] != previous_id:
             previous_id = row[0]
-            fields = milestone_fields(row[:-1], assignees[row[0]], today)
+            fields = milestone_fields(
+                row[:-1], assignees[row[0]], today, late.get(row[0], 0), histories.get(row[0], [])
+            )
             milestones[fields["project_id"]].append(fields)
     members: dict[int, list[int]] = defaultdict(list)
     for project_id, user_id in await session.execute(
@@ -313,6 +384,14 @@ def _as_json(project: dict[str, Any]) -> None:
         milestone["status"] = milestone["status"].value
         if milestone["closed_on"] is not None:
             milestone["closed_on"] = milestone["closed_on"].isoformat()
+        if milestone["delivered_on"] is not None:
+            milestone["delivered_on"] = milestone["delivered_on"].isoformat()
+        if milestone["closed_at"] is not None:
+            milestone["closed_at"] = _DATETIME.dump_python(milestone["closed_at"], mode="json")
+        if milestone["history"]:
+            milestone["history"] = [
+                item | {"at": _DATETIME.dump_python(item["at"], mode="json")} for item in milestone["history"]
+            ]
 
 
 async def one_project_read(session: AsyncSession, project: Project) -> ProjectRead:

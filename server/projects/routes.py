@@ -9,12 +9,14 @@ from server.bodylimit import API_BODY_LIMIT, body_limited_route
 from server.deps import CurrentUser, SessionDep
 from server.errors import ERROR_RESPONSES
 from server.idempotency import request_fingerprint, run_once
-from server.projects import service
+from server.projects import corrections, service
 from server.projects.access import visible_project
 from server.projects.models import (
     MemberAdd,
     MilestoneClose,
+    MilestoneCorrect,
     MilestoneCreate,
+    MilestoneQuality,
     MilestoneReschedule,
     ProjectCreate,
     UpdateCreate,
@@ -67,7 +69,9 @@ async def create_milestone(
 async def reschedule_milestone(
     milestone_id: int, body: MilestoneReschedule, session: SessionDep, user: CurrentUser
 ) -> MilestoneRead:
-    """Move a milestone's due date. A reason is required and kept in the history."""
+    """Move a milestone's due date to today or later (WIB), not before the project's start, with a
+    `reason` of at least 10 characters kept in the history. The new date is in force from today on:
+    days already late stay late."""
     return await service.reschedule_milestone(session, by=user, milestone_id=milestone_id, data=body)
 
 
@@ -75,8 +79,34 @@ async def reschedule_milestone(
 async def close_milestone(
     milestone_id: int, body: MilestoneClose, session: SessionDep, user: CurrentUser
 ) -> MilestoneRead:
-    """Close a milestone and score its quality (1-5). Only the project lead may."""
+    """Close a milestone and score its quality (1-5; a score of 1, 2 or 5 needs a `note`). Only the project
+    lead may. `closed_on` lies between the milestone's creation date and today (WIB). Lateness is counted
+    in working days against the due date in force on each day, up to the first 100% report of an assignee
+    unless the lead does not accept it (`delivery_accepted: false` with a `delivery_reason`). When the
+    lead is an assignee, the quality waits for the lead's rater (`quality_status: "pending"`). Two closes
+    at once: one succeeds, the other gets 409."""
     return await service.close_milestone(session, by=user, milestone_id=milestone_id, data=body)
+
+
+@router.post("/milestones/{milestone_id}/quality")
+async def score_quality(
+    milestone_id: int, body: MilestoneQuality, session: SessionDep, user: CurrentUser
+) -> MilestoneRead:
+    """The lead's rater (an admin, with a note, when the lead has none) scores the quality of a milestone
+    that waits for it because the lead was among its assignees. A score of 1, 2 or 5 needs a `note`."""
+    return await corrections.score_quality(session, by=user, milestone_id=milestone_id, data=body)
+
+
+@router.post("/milestones/{milestone_id}/correct")
+async def correct_milestone(
+    milestone_id: int, body: MilestoneCorrect, session: SessionDep, user: CurrentUser
+) -> MilestoneRead:
+    """Correct a closed milestone's `closed_on`, `quality` or `due_date`, or reopen it (`reopen: true`),
+    with a `reason` of at least 10 characters kept in its history. The lead may, within the lead's date
+    limits and while the periods the milestone counts in are not locked (a lead among the assignees may
+    not correct quality); an admin may correct any field (any date up to today), and also the due date of
+    an open milestone. A locked period is a 409 for everyone: an admin unlocks it first."""
+    return await corrections.correct_milestone(session, by=user, milestone_id=milestone_id, data=body)
 
 
 @router.post("/projects/{project_id}/updates", status_code=201, response_model=UpdateRead)

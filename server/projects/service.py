@@ -3,17 +3,16 @@
 Every function takes the session, never commits (the caller's transaction does), and records the
 board event of its change in that same transaction."""
 
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
 from server.accounts.models import Role, User
-from server.accounts.service import subtree_in, unit_ancestors, unit_parents
-from server.audit import HistoryEntry, record_change
+from server.accounts.service import subtree_in, unit_parents
+from server.audit import HistoryEntry
+from server.calendar.locks import require_days_unlocked
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.projects.access import (
     leads_unit,
@@ -23,12 +22,24 @@ from server.projects.access import (
     visible_project,
     visible_projects_clause,
 )
+from server.projects.changes import (
+    emit,
+    jsonable,
+    locked_milestone,
+    milestone_closed_listeners,
+    milestone_event,
+    notify_closed,
+    record_milestone_change,
+    visible_milestone,
+)
+from server.projects.lateness import count_late, schedule_of, stop_day
 from server.projects.models import (
     MemberAdd,
     Milestone,
     MilestoneAssignee,
     MilestoneClose,
     MilestoneCreate,
+    MilestoneDueDate,
     MilestoneReschedule,
     MilestoneStatus,
     ProgressUpdate,
@@ -41,66 +52,23 @@ from server.projects.reads import (
     MilestoneRead,
     ProjectRead,
     UpdateRead,
-    milestone_reads,
+    assignees_of,
     one_project_read,
     project_jsons,
     project_reads,
     update_reads,
 )
-from server.realtime.events import project_board, record_event, unit_board
+from server.projects.rules import (
+    REASON_MIN_CHARS,
+    check_closed_on,
+    check_date_in_range,
+    check_due_date,
+    require_quality_note,
+    require_reason,
+)
+from server.realtime.events import access_changed
 
-MilestoneClosedListener = Callable[[AsyncSession, Milestone, list[int]], Awaitable[None]]
-# The performance domain registers here to recompute indicators when a milestone closes.
-milestone_closed_listeners: list[MilestoneClosedListener] = []
-
-
-async def boards_of(session: AsyncSession, project: Project) -> list[str]:
-    """The project's own board and the board of its unit and of every unit above it."""
-    return [project_board(project.id)] + [
-        unit_board(u) for u in await unit_ancestors(session, project.unit_id)
-    ]
-
-
-async def _emit(session: AsyncSession, project: Project, type: str, data: dict[str, Any]) -> None:
-    await record_event(session, boards=await boards_of(session, project), type=type, data=data)
-
-
-def _jsonable(read: Any) -> dict[str, Any]:
-    return read.model_dump(mode="json")
-
-
-async def _history(
-    session: AsyncSession,
-    milestone: Milestone,
-    *,
-    actor: User | None,
-    action: str,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    reason: str | None = None,
-) -> None:
-    await record_change(
-        session,
-        actor_id=actor.id if actor else None,
-        entity="milestone",
-        entity_id=milestone.id,
-        action=action,
-        before=before,
-        after=after,
-        reason=reason,
-        project_id=milestone.project_id,
-    )
-
-
-async def _user_ids_exist(session: AsyncSession, user_ids: list[int]) -> None:
-    found = (
-        set((await session.scalars(select(User.id).where(User.id.in_(user_ids)))).all())
-        if user_ids
-        else set()
-    )
-    missing = sorted(set(user_ids) - found)
-    if missing:
-        raise Invalid(f"Unknown user id(s): {', '.join(map(str, missing))}")
+__all__ = ["milestone_closed_listeners"]  # registered to by the performance domain
 
 
 async def create_project(session: AsyncSession, *, by: User, data: ProjectCreate) -> ProjectRead:
@@ -109,6 +77,8 @@ async def create_project(session: AsyncSession, *, by: User, data: ProjectCreate
         raise Invalid(f"Unit {data.unit_id} does not exist")
     if by.role != Role.admin and not leads_unit(by, data.unit_id, parents):
         raise Forbidden("Only an admin or a leader of the unit may create its projects")
+    check_date_in_range(data.start_date, "start_date")
+    check_date_in_range(data.due_date, "due_date")
     if data.due_date < data.start_date:
         raise Invalid("due_date must not be before start_date")
     lead = await session.get(User, data.lead_id)
@@ -118,7 +88,7 @@ async def create_project(session: AsyncSession, *, by: User, data: ProjectCreate
     session.add(project)
     await session.flush()
     read = await one_project_read(session, project)
-    await _emit(session, project, "project.created", {"project": _jsonable(read)})
+    await emit(session, project, "project.created", {"project": jsonable(read)})
     return read
 
 
@@ -132,7 +102,7 @@ async def add_member(session: AsyncSession, *, by: User, project_id: int, data: 
         raise Conflict("This user is already a member of the project")
     session.add(ProjectMember(project_id=project.id, user_id=member.id))
     await session.flush()
-    await _emit(session, project, "member.added", {"project_id": project.id, "user_id": member.id})
+    await emit(session, project, "member.added", {"project_id": project.id, "user_id": member.id})
     return await one_project_read(session, project)
 
 
@@ -145,31 +115,33 @@ async def remove_member(session: AsyncSession, *, by: User, project_id: int, use
         delete(ProjectMember).where(ProjectMember.project_id == project.id, ProjectMember.user_id == user_id)
     )
     await session.flush()
+    access_changed(session, user_ids=[user_id])  # their open board of this project closes
     read = await one_project_read(session, project)
-    await _emit(session, project, "project.updated", {"project": _jsonable(read)})
+    await emit(session, project, "project.updated", {"project": jsonable(read)})
 
 
-async def _milestone_with_project(
-    session: AsyncSession, by: User, milestone_id: int
-) -> tuple[Milestone, Project]:
-    milestone = await session.get(Milestone, milestone_id)
-    if milestone is None:
-        raise NotFound("Milestone not found")
-    try:
-        project = await visible_project(session, by, milestone.project_id)
-    except NotFound:
-        raise NotFound("Milestone not found") from None
-    return milestone, project
-
-
-async def _milestone_event(
-    session: AsyncSession, project: Project, milestone: Milestone, type: str
-) -> MilestoneRead:
-    await session.flush()
-    read = (await milestone_reads(session, [milestone]))[0]
-    project_read = await one_project_read(session, project)
-    await _emit(session, project, type, {"milestone": _jsonable(read), "project": _jsonable(project_read)})
-    return read
+async def _require_assignable(session: AsyncSession, project: Project, user_ids: list[int]) -> None:
+    """Assignees are active members of the project, or its lead: nobody else's indicators can be touched."""
+    if not user_ids:
+        return
+    members = select(ProjectMember.user_id).where(ProjectMember.project_id == project.id)
+    found = set(
+        (
+            await session.scalars(
+                select(User.id).where(
+                    User.id.in_(user_ids),
+                    User.is_active,
+                    or_(User.id == project.lead_id, User.id.in_(members)),
+                )
+            )
+        ).all()
+    )
+    refused = [user_id for user_id in user_ids if user_id not in found]
+    if refused:
+        raise Invalid(
+            "Assignees must be active members of this project or its lead; these are not: "
+            f"user id(s) {', '.join(map(str, refused))}"
+        )
 
 
 async def create_milestone(
@@ -177,8 +149,9 @@ async def create_milestone(
 ) -> MilestoneRead:
     project = await visible_project(session, by, project_id)
     require_lead(by, project, "plan milestones")
+    check_due_date(data.due_date, project)
     assignee_ids = sorted(set(data.assignee_ids))
-    await _user_ids_exist(session, assignee_ids)
+    await _require_assignable(session, project, assignee_ids)
     milestone = Milestone(
         project_id=project.id,
         title=data.title,
@@ -188,9 +161,14 @@ async def create_milestone(
     )
     session.add(milestone)
     await session.flush()
+    session.add(
+        MilestoneDueDate(
+            milestone_id=milestone.id, due_date=data.due_date, set_on=clock.today(), set_by=by.id
+        )
+    )
     for user_id in assignee_ids:
         session.add(MilestoneAssignee(milestone_id=milestone.id, user_id=user_id))
-    await _history(
+    await record_milestone_change(
         session,
         milestone,
         actor=by,
@@ -202,79 +180,118 @@ async def create_milestone(
             "assignee_ids": assignee_ids,
         },
     )
-    return await _milestone_event(session, project, milestone, "milestone.created")
+    return await milestone_event(session, project, milestone, "milestone.created")
 
 
 async def reschedule_milestone(
     session: AsyncSession, *, by: User, milestone_id: int, data: MilestoneReschedule
 ) -> MilestoneRead:
-    milestone, project = await _milestone_with_project(session, by, milestone_id)
+    """A new due date in force from today on: the days already late stay late (DOMAIN.md §1b)."""
+    milestone, project = await visible_milestone(session, by, milestone_id)
     require_lead(by, project, "reschedule milestones")
-    reason = (data.reason or "").strip()
-    if not reason:
-        raise Invalid("Moving a due date needs a reason")
     if milestone.status == MilestoneStatus.closed:
-        raise Conflict("A closed milestone cannot be rescheduled")
+        raise Conflict("A closed milestone cannot be rescheduled; correct it instead")
+    reason = require_reason(
+        data.reason,
+        f"Moving a due date needs a reason of at least {REASON_MIN_CHARS} characters, kept in the history",
+    )
+    check_due_date(data.due_date, project)
     if data.due_date == milestone.due_date:
         raise Invalid("The new due date is the same as the current one")
-    today = clock.today()
     old_due = milestone.due_date
-    # Lateness already accrued against the old date stays on the record.
-    milestone.accrued_late_days += max(0, (today - old_due).days)
     milestone.due_date = data.due_date
-    milestone.due_date_set_at = clock.now()
     session.add(milestone)
-    await _history(
+    session.add(
+        MilestoneDueDate(
+            milestone_id=milestone.id, due_date=data.due_date, set_on=clock.today(), set_by=by.id
+        )
+    )
+    await record_milestone_change(
         session,
         milestone,
         actor=by,
         action="rescheduled",
         before={"due_date": old_due.isoformat()},
-        after={"due_date": data.due_date.isoformat(), "accrued_late_days": milestone.accrued_late_days},
+        after={"due_date": data.due_date.isoformat()},
         reason=reason,
     )
-    return await _milestone_event(session, project, milestone, "milestone.rescheduled")
+    return await milestone_event(session, project, milestone, "milestone.rescheduled")
+
+
+async def delivered_on(session: AsyncSession, milestone_id: int, assignee_ids: list[int]) -> date | None:
+    """The WIB date of the first progress update in which an assignee reported the milestone at 100%."""
+    if not assignee_ids:
+        return None
+    first = await session.scalar(
+        select(ProgressUpdate.created_at)
+        .where(
+            ProgressUpdate.milestone_id == milestone_id,
+            ProgressUpdate.progress_pct == 100,
+            ProgressUpdate.author_id.in_(assignee_ids),
+        )
+        .order_by(ProgressUpdate.created_at, ProgressUpdate.id)
+        .limit(1)
+    )
+    return first.astimezone(clock.JAKARTA).date() if first is not None else None
 
 
 async def close_milestone(
     session: AsyncSession, *, by: User, milestone_id: int, data: MilestoneClose
 ) -> MilestoneRead:
-    milestone, project = await _milestone_with_project(session, by, milestone_id)
+    """The lead closes a milestone: its lateness is fixed (working days against the due date in force,
+    up to the accepted delivery) and its quality scored, by the lead, or, when the lead is among the
+    assignees, later by the lead's rater (`quality_status` "pending" until then)."""
+    milestone, project = await visible_milestone(session, by, milestone_id)
     require_lead(by, project, "close milestones")
     if milestone.status == MilestoneStatus.closed:
         raise Conflict("This milestone is already closed")
-    today = clock.today()
-    closed_on: date = data.closed_on or today
-    if closed_on > today:
-        raise Invalid(
-            f"closed_on {closed_on.isoformat()} is in the future (today is {today.isoformat()} WIB)"
-        )
+    closed_on: date = data.closed_on or clock.today()
+    check_closed_on(closed_on, milestone)
+    note = require_quality_note(data.quality, data.note)
+    delivery_reason = (data.delivery_reason or "").strip() or None
+    if not data.delivery_accepted and delivery_reason is None:
+        raise Invalid("Not accepting the reported delivery needs a delivery_reason saying why")
+    await require_days_unlocked(session, closed_on)
+    assignee_ids = (await assignees_of(session, [milestone.id]))[milestone.id]
+    pending = project.lead_id in assignee_ids
     before = {"status": milestone.status.value, "progress_pct": milestone.progress_pct}
     milestone.status = MilestoneStatus.closed
     milestone.progress_pct = 100
     milestone.closed_on = closed_on
     milestone.closed_at = clock.now()
     milestone.closed_by = by.id
-    milestone.quality = data.quality
-    milestone.close_note = data.note
-    session.add(milestone)
-    await _history(
-        session,
-        milestone,
-        actor=by,
-        action="closed",
-        before=before,
-        after={
-            "status": "closed",
-            "closed_on": closed_on.isoformat(),
-            "quality": data.quality,
-            "days_late": max(0, (closed_on - milestone.due_date).days),
-        },
-        reason=data.note,
+    milestone.close_note = note
+    milestone.delivered_on = await delivered_on(session, milestone.id, assignee_ids)  # type: ignore[arg-type]
+    milestone.delivery_accepted = data.delivery_accepted
+    milestone.delivery_reason = None if data.delivery_accepted else delivery_reason
+    milestone.late_working_days = await count_late(
+        session, await schedule_of(session, milestone), stop_day(milestone)
     )
-    read = await _milestone_event(session, project, milestone, "milestone.closed")
-    for listener in milestone_closed_listeners:
-        await listener(session, milestone, read.assignee_ids)
+    # The lead's own work is not scored by the lead: it waits for the lead's rater and counts for nobody.
+    milestone.quality = None if pending else data.quality
+    milestone.quality_status = "pending" if pending else "scored"
+    milestone.quality_by = None if pending else by.id
+    milestone.quality_note = None if pending else note
+    session.add(milestone)
+    after = {
+        "status": "closed",
+        "closed_on": closed_on.isoformat(),
+        "quality": milestone.quality,
+        "quality_status": milestone.quality_status,
+        "days_late": max(0, (closed_on - milestone.due_date).days),
+        "late_working_days": milestone.late_working_days,
+        "delivered_on": milestone.delivered_on.isoformat() if milestone.delivered_on else None,
+        "delivery_accepted": milestone.delivery_accepted,
+    }
+    if pending:
+        after["quality_proposed"] = data.quality
+    if milestone.delivery_reason:
+        after["delivery_reason"] = milestone.delivery_reason
+    await record_milestone_change(
+        session, milestone, actor=by, action="closed", before=before, after=after, reason=note
+    )
+    read = await milestone_event(session, project, milestone, "milestone.closed")
+    await notify_closed(session, milestone, read.assignee_ids)
     return read
 
 
@@ -283,7 +300,8 @@ async def post_update(session: AsyncSession, *, by: User, project_id: int, data:
     await require_poster(session, by, project)
     if data.milestone_id is None:
         raise Invalid("milestone_id is required: say which milestone this update is about")
-    milestone = await session.get(Milestone, data.milestone_id)
+    # Locked before its state is read: an update racing a close lands before it or gets the 409.
+    milestone = await locked_milestone(session, data.milestone_id)
     if milestone is None or milestone.project_id != project.id:
         raise Invalid(f"Milestone {data.milestone_id} is not a milestone of this project")
     if milestone.status == MilestoneStatus.closed:
@@ -309,11 +327,11 @@ async def post_update(session: AsyncSession, *, by: User, project_id: int, data:
     # The event's objects as JSON straight from the rows: every post pays for them before it is seen.
     (project_json,) = await project_jsons(session, [project], [project.id])
     milestone_json = next(m for m in project_json["milestones"] if m["id"] == milestone.id)
-    await _emit(
+    await emit(
         session,
         project,
         "progress.posted",
-        {"update": _jsonable(update_read), "milestone": milestone_json, "project": project_json},
+        {"update": jsonable(update_read), "milestone": milestone_json, "project": project_json},
     )
     return update_read
 

@@ -1,19 +1,25 @@
-"""Recording board events inside the change's own transaction, and reading them back for replay."""
+"""Recording board events inside the change's own transaction, and reading them back for replay; and
+queueing the notices that make open boards follow access (AccessChanged), which go out the same way."""
 
 import functools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import TextClause, delete, func, insert, select, text
+from sqlalchemy import TextClause, event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlmodel import col
 
 from server import clock
+from server.db import delete_some
 from server.jsonenc import dumps, encode
 from server.realtime.models import BoardCounter, BoardEvent
 
 PENDING_KEY = "pantau_pending_events"
+SAVEPOINTS_KEY = "pantau_pending_savepoints"
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,21 @@ class OutgoingEvent:
     board: str
     seq: int
     message: str
+
+
+@dataclass(frozen=True)
+class AccessChanged:
+    """A notice, not a board event (no seq, not logged): what these users may see has shrunk, so every
+    process checks their open board sockets again as it checked them at the handshake, and closes those
+    that now fail (server/realtime/access.py). `session_hash`: only the sockets opened with that web
+    session (a sign-out). `everyone`: every open socket (the unit tree changed)."""
+
+    user_ids: tuple[int, ...] = ()
+    session_hash: str | None = None
+    everyone: bool = False
+
+
+Outgoing = OutgoingEvent | AccessChanged
 
 
 def project_board(project_id: int) -> str:
@@ -56,7 +77,7 @@ async def record_event(session: AsyncSession, *, boards: list[str], type: str, d
     always lock them in the same order and cannot deadlock."""
     at = clock.now()
     data_json = dumps(data)
-    pending: list[OutgoingEvent] = session.info.setdefault(PENDING_KEY, [])
+    pending: list[Outgoing] = session.info.setdefault(PENDING_KEY, [])
     ordered = sorted(set(boards))
     seqs = await next_seqs(session, ordered)
     rows: list[dict[str, Any]] = []
@@ -72,13 +93,65 @@ async def record_event(session: AsyncSession, *, boards: list[str], type: str, d
     await session.execute(insert(BoardEvent.__table__), rows)  # one statement, no ORM bookkeeping
 
 
-def take_pending(session: AsyncSession) -> list[OutgoingEvent]:
+def access_changed(
+    session: AsyncSession,
+    *,
+    user_ids: Iterable[int] = (),
+    session_hash: str | None = None,
+    everyone: bool = False,
+) -> None:
+    """Queue an AccessChanged notice with this transaction's events: published only once it commits
+    (a rolled-back change closes nothing), and then to every process."""
+    notice = AccessChanged(
+        user_ids=tuple(sorted(set(user_ids))), session_hash=session_hash, everyone=everyone
+    )
+    pending: list[Outgoing] = session.info.setdefault(PENDING_KEY, [])
+    if notice not in pending:
+        pending.append(notice)
+
+
+def take_pending(session: AsyncSession) -> list[Outgoing]:
     return session.info.pop(PENDING_KEY, [])
+
+
+# Events queued in a transaction that rolls back were never committed, and their seqs are handed out
+# again by the board's next transaction: published, they would announce a change that did not happen
+# and make boards drop the real event that reuses the number as a duplicate. So a rollback forgets
+# the events (and access notices) queued since the transaction (or savepoint) began, wherever the
+# rollback comes from (the request boundary, `pages.forms.attempt`, a failed flush).
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(SAVEPOINTS_KEY, {})
+        marks[transaction] = len(session.info.get(PENDING_KEY, ()))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_events(session: Session, previous_transaction: SessionTransaction) -> None:
+    marks = session.info.get(SAVEPOINTS_KEY)
+    if previous_transaction.nested and marks and previous_transaction in marks:
+        del session.info.get(PENDING_KEY, [])[marks.pop(previous_transaction) :]
+    else:
+        session.info.pop(PENDING_KEY, None)
+        session.info.pop(SAVEPOINTS_KEY, None)
 
 
 async def board_position(session: AsyncSession, board: str) -> int:
     seq = await session.scalar(select(BoardCounter.seq).where(BoardCounter.board == board))
     return int(seq or 0)
+
+
+async def board_positions(session: AsyncSession, boards: list[str]) -> dict[str, int]:
+    """The positions of many boards in one query per 500 boards (a board with no events is left out)."""
+    positions: dict[str, int] = {}
+    for start in range(0, len(boards), 500):
+        query = select(BoardCounter.board, BoardCounter.seq).where(
+            col(BoardCounter.board).in_(boards[start : start + 500])
+        )
+        positions.update((board, int(seq)) for board, seq in (await session.execute(query)).all())
+    return positions
 
 
 async def events_after(
@@ -103,16 +176,14 @@ async def can_replay_from(session: AsyncSession, board: str, since: int, positio
     return oldest is not None and oldest <= since + 1
 
 
-async def prune_events(session: AsyncSession, *, keep_days: int, keep_events: int) -> int:
-    """Forget events that are both older than `keep_days` and beyond the newest `keep_events` of their board."""
+async def prune_events(
+    session: AsyncSession, *, keep_days: int, keep_events: int, limit: int | None = None
+) -> int:
+    """Forget events that are both older than `keep_days` and beyond the newest `keep_events` of their board
+    (at most `limit` of them: housekeeping deletes in batches)."""
     cutoff = clock.now() - timedelta(days=keep_days)
     counters = BoardCounter.__table__.c
-    result = await session.execute(
-        delete(BoardEvent)
-        .where(BoardEvent.at < cutoff)
-        .where(
-            BoardEvent.seq
-            <= select(counters.seq - keep_events).where(counters.board == BoardEvent.board).scalar_subquery()
-        )
+    beyond_newest = BoardEvent.seq <= (
+        select(counters.seq - keep_events).where(counters.board == BoardEvent.board).scalar_subquery()
     )
-    return int(result.rowcount or 0)
+    return await delete_some(session, BoardEvent, (BoardEvent.at < cutoff) & beyond_newest, limit=limit)

@@ -7,35 +7,36 @@ Here a board is one small protocol object: uvicorn hands it the upgrade request 
 as uvicorn's `ws` protocol), the websockets library's sans-I/O `ServerProtocol` does the handshake and
 the framing, and once its opening messages are out, the hub writes each event's frame, built once per
 board, straight to the socket. Board sockets are the only WebSockets Pantau serves; any other path is
-refused with 404.
-
-Close codes: 4401 not signed in, 4404 no such board (or not yours to see), 4008 too slow (reconnect
-with `since`), 1008 a malformed `since`, 1011 a server error, 1012 the server is restarting."""
+refused with 404. Under another ASGI server, server/realtime/routes.py serves the same protocol through
+ASGI; both open boards with server/realtime/opening.py (close codes there)."""
 
 import asyncio
 import logging
 import random
-import re
 import struct
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from server.realtime.hub import Subscriber, text_frame
-from server.realtime.opening import opening_messages, refusal
+from server.realtime.hub import Subscriber
+from server.realtime.opening import (
+    BOARD_PATH,
+    CLOSE_SERVER_ERROR,
+    CLOSE_TOO_SLOW,
+    TOO_SLOW_REASON,
+    one_header,
+    open_board,
+)
 from server.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-BOARD_PATH = re.compile(r"/ws/board/(?P<kind>[a-z]+)/(?P<board_id>[0-9]{1,18})")
 MAX_INCOMING_BYTES = 4096  # a board only ever sends control frames
 CLOSE_TIMEOUT = 10.0  # how long a closing client has to answer before the connection is dropped
-CLOSE_TOO_SLOW = 4008
-CLOSE_BAD_REQUEST = 1008
 
 
 def _runtime_of(app: Any) -> Runtime:
@@ -142,7 +143,7 @@ class BoardConnection(asyncio.Protocol):
 
     def close_too_slow(self) -> None:
         log.info("a board client fell too far behind: closing it with %d", CLOSE_TOO_SLOW)
-        self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since")
+        self.close(CLOSE_TOO_SLOW, TOO_SLOW_REASON)
 
     # uvicorn calls this on every open connection when the server stops
     def shutdown(self) -> None:
@@ -179,55 +180,27 @@ class BoardConnection(asyncio.Protocol):
         self._schedule_ping()
         self._opening = self.loop.create_task(
             self._open(
-                match["kind"],
-                int(match["board_id"]),
-                parse_qs(url.query).get("since", []),
-                request.headers.get("Authorization"),
-                request.headers.get("Cookie"),
+                kind=match["kind"],
+                board_id=int(match["board_id"]),
+                query=url.query,
+                authorization=request.headers.get("Authorization"),
+                cookie=request.headers.get("Cookie"),
+                origin=one_header(request.headers.get_all("Origin")),
+                host=one_header(request.headers.get_all("Host")),
             )
         )
         self.server_state.tasks.add(self._opening)
         self._opening.add_done_callback(self._opened)
 
-    async def _open(
-        self, kind: str, board_id: int, since_values: list[str], authorization: str | None, cookie: str | None
-    ) -> None:
-        """Check the caller, send the snapshot or the replay, then hand the socket to the hub."""
-        since: int | None = None
-        if since_values:
-            if len(since_values) > 1 or not since_values[0].isdigit() or len(since_values[0]) > 18:
-                self.close(CLOSE_BAD_REQUEST, "since must be a board position (a whole number)")
-                return
-            since = int(since_values[0])
-        runtime = _runtime_of(self.config.loaded_app)
-        async with runtime.hub.opening_turns:
-            refused = await refusal(runtime, kind, board_id, authorization, cookie)
-        if refused is not None:
-            self.close(*refused)
-            return
-        board = f"{kind}:{board_id}"
-        self.subscriber = runtime.hub.subscribe(board, self)
-        last = await self._send_opening(runtime, kind, board_id, board, since)
-        await self.subscriber.channel.ready.wait()
-        await self.subscriber.go_live(last)
-
-    async def _send_opening(
-        self, runtime: Runtime, kind: str, board_id: int, board: str, since: int | None
-    ) -> int:
-        """A function of its own so that the snapshot text (hundreds of kilobytes on a large unit
-        board) is freed once sent rather than held for as long as the connection lives."""
-        async with runtime.hub.opening_turns:  # not held while a slow client takes the messages
-            messages, last = await opening_messages(runtime, kind, board_id, board, since)
-        for message in messages:
-            await self.send(text_frame(message))
-        return last
+    async def _open(self, **request: Any) -> None:
+        await open_board(_runtime_of(self.config.loaded_app), self, **request)
 
     def _opened(self, task: "asyncio.Task[None]") -> None:
         self.server_state.tasks.discard(task)
         self._opening = None
         if not task.cancelled() and task.exception() is not None:
             log.error("board socket failed while opening", exc_info=task.exception())
-            self.close(1011, "server error")
+            self.close(CLOSE_SERVER_ERROR, "server error")
 
     def _flush_protocol(self) -> None:
         for data in self.protocol.data_to_send():

@@ -130,3 +130,34 @@ async def test_admin_disables_a_user_and_sets_a_password_with_history(client, wo
         ).all()
     assert [e.action for e in entries] == ["created", "updated", "updated"]
     assert entries[1].after == {"password": "changed"} and entries[2].before == {"is_active": True}
+
+
+async def test_odd_cells_are_row_problems_not_errors(client, world, runtime):
+    content = _csv(
+        world,
+        [
+            "198703102012011005,Sari,²,,staff,",  # a digit Python reads but no unit id
+            f"198703102012011006,{'N' * 201},Bidang Pelayanan,,staff,",
+            "198703102012011007,Rina\x00\tLestari,Bidang Pelayanan,,staff,",
+        ],
+    )
+    before = await _count(runtime)
+    response = await _upload(client, world, content)
+    assert response.status_code == 422
+    problems = {p["row"]: " ".join(p["errors"]) for p in response.json()["detail"]}
+    assert problems == {2: "Unknown unit '²'", 3: "Name is longer than 200 characters"}
+    assert await _count(runtime) == before
+    clean = await _upload(
+        client, world, _csv(world, ["198703102012011007,Rina\x00\tLestari,Bidang Pelayanan,,,"])
+    )
+    assert clean.status_code == 200
+    async with runtime.sessionmaker() as session:
+        assert (
+            await session.scalar(select(User.name).where(User.nip == "198703102012011007")) == "Rina Lestari"
+        )
+
+
+async def test_row_numbers_count_the_blank_lines_too(client, world):
+    content = (HEADER + "\n\n198713102012011005,Bad Date,Bidang Pelayanan,,staff,\n").encode()
+    response = await _upload(client, world, content)
+    assert response.status_code == 422 and response.json()["detail"][0]["row"] == 4

@@ -142,23 +142,27 @@ async def test_lead_closes_a_late_milestone_and_the_assignees_timeliness_changes
     staff = await demo_server.get("/api/v1/me", "asn112")
     assignee = next(uid for uid in project["member_ids"] if uid not in (project["lead_id"], staff["id"]))
     today = today_in_jakarta()
-    # 11 days late scores 45, below every demo milestone (their late ones are 3-9 days late, 55-85 points),
-    # so the assignee's timeliness for the month must move whatever it was.
-    days_late = 11
+    # A lead plans only from today on, so the admin corrects the new milestone's due date to 16 days ago (as
+    # if it had always been so): 10 or more working days late scores 50 or less, below every demo milestone
+    # (their late ones are at most 9 calendar days late), so the assignee's timeliness for the month must move.
     title = f"Rekap perekaman susulan {uuid.uuid4().hex[:6]}"
     headers = await demo_server.token("asn111")
     async with demo_server.api() as http:
         response = await http.post(
             f"/api/v1/projects/{project['id']}/milestones",
-            json={
-                "title": title,
-                "due_date": (today - timedelta(days=days_late)).isoformat(),
-                "weight": 2,
-                "assignee_ids": [assignee],
-            },
+            json={"title": title, "due_date": today.isoformat(), "weight": 2, "assignee_ids": [assignee]},
             headers=headers,
         )
-    assert response.status_code == 201, response.text
+        assert response.status_code == 201, response.text
+        response = await http.post(
+            f"/api/v1/milestones/{response.json()['id']}/correct",
+            json={
+                "due_date": (today - timedelta(days=16)).isoformat(),
+                "reason": "Tenggat sebenarnya sesuai surat tugas kepala dinas",
+            },
+            headers=await demo_server.token("admin"),
+        )
+    assert response.status_code == 200, response.text
     milestone = response.json()
 
     # The leader of the unit reads the assignee's timeliness for this month first.
@@ -183,7 +187,11 @@ async def test_lead_closes_a_late_milestone_and_the_assignees_timeliness_changes
     await lead.wait_for_url(re.compile(rf"/projects/{project['id']}\?saved=1"))
     item = lead.locator(f"#milestone-{milestone['id']}")
     await expect(item).to_have_class(re.compile(r"\bmilestone--closed\b"))
-    await expect(item).to_contain_text(f"terlambat {days_late} hari")
+    async with demo_server.api() as http:
+        closed = (await http.get(f"/api/v1/projects/{project['id']}", headers=headers)).json()
+    days_late = next(m for m in closed["milestones"] if m["id"] == milestone["id"])["late_working_days"]
+    assert days_late >= 10, days_late  # 16 calendar days hold at least 10 working days
+    await expect(item).to_contain_text(f"Dinilai terlambat {days_late} hari kerja")
     await expect(item).to_contain_text("Mutu 4/5")
 
     await leader.reload()
@@ -193,9 +201,13 @@ async def test_lead_closes_a_late_milestone_and_the_assignees_timeliness_changes
     await expect(sources).to_have_count(sources_before + 1)
     source = sources.filter(has_text=title)
     await expect(source).to_have_count(1)
-    await expect(source.locator("dt:text-is('Terlambat') + dd")).to_have_text(f"{days_late} hari")
+    await expect(source.locator("dt:text-is('Terlambat') + dd")).to_have_text(
+        re.compile(rf"^{days_late} hari kerja\b")
+    )
     await expect(source.locator("dt:text-is('Ditutup') + dd")).not_to_be_empty()
-    await expect(source.locator("dt:text-is('Skor ketepatan') + dd")).to_have_text(re.compile(r"^45(,0+)?$"))
+    await expect(source.locator("dt:text-is('Skor ketepatan') + dd")).to_have_text(
+        re.compile(rf"^{100 - 5 * days_late}(,0+)?$")
+    )
     await leader.locator("#indikator-timeliness").scroll_into_view_if_needed()
     await shot(leader)
 

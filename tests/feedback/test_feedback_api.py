@@ -8,11 +8,12 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from sqlalchemy import func, select
 
 from server import clock
+from server.calendar.periods import parse_period
 from server.feedback import service
 from server.feedback.models import Feedback, FeedbackCreate
 from server.feedback.routes import SURVEY_ANSWERS
-from server.performance.periods import parse_period
 from tests import factories
+from tests.feedback.survey import answer, survey_token
 
 NOV_30_LATE = datetime(2026, 11, 30, 16, 59, tzinfo=UTC)  # 23:59 WIB, still November
 DEC_1_EARLY = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 00:30 WIB on 1 December
@@ -62,7 +63,7 @@ def body(world, **overrides):
 
 async def test_answer_is_stored_in_the_jakarta_month_of_its_time(client, world, runtime):
     clock.freeze(DEC_1_EARLY)
-    response = await client.post("/api/v1/feedback", json=body(world, comment="  Antrean rapi.  "))
+    response = await answer(client, body(world, comment="  Antrean rapi.  "))
     assert response.status_code == 201
     created = response.json()
     assert created == {"id": created["id"], "unit_id": world.dinas.id, "period": "2026-12"}
@@ -75,7 +76,7 @@ async def test_answer_is_stored_in_the_jakarta_month_of_its_time(client, world, 
 
 async def test_answer_late_on_the_last_day_belongs_to_that_month(client, world):
     clock.freeze(NOV_30_LATE)
-    response = await client.post("/api/v1/feedback", json=body(world))
+    response = await answer(client, body(world))
     assert response.status_code == 201 and response.json()["period"] == "2026-11"
 
 
@@ -99,26 +100,29 @@ INVALID_BODIES = {
 
 @pytest.mark.parametrize("case", INVALID_BODIES)
 async def test_invalid_answer_is_422_and_stores_nothing(client, world, runtime, case):
-    response = await client.post("/api/v1/feedback", json=INVALID_BODIES[case](world))
+    # A valid token, so that the answer itself is what is refused.
+    token = await survey_token(client, world.dinas.id)
+    response = await client.post("/api/v1/feedback", json=INVALID_BODIES[case](world) | {"token": token})
     assert response.status_code == 422, response.text
     assert response.json()["detail"]
     assert await stored(runtime) == 0
 
 
 async def test_unknown_unit_message_names_it(client, world):
-    response = await client.post("/api/v1/feedback", json=body(world, unit_id=999_999))
+    token = await survey_token(client, world.dinas.id)
+    response = await client.post("/api/v1/feedback", json=body(world, unit_id=999_999, token=token))
     assert response.json() == {"detail": "Unit 999999 does not exist"}
 
 
 async def test_inactive_employee_cannot_be_named(client, world, runtime):
     async with runtime.transaction() as db:
         (await db.merge(world.member)).is_active = False
-    response = await client.post("/api/v1/feedback", json=body(world, employee_id=world.member.id))
+    response = await answer(client, body(world, employee_id=world.member.id))
     assert response.status_code == 422 and await stored(runtime) == 0
 
 
 async def test_employee_of_a_sub_unit_may_be_named(client, world, runtime):
-    response = await client.post("/api/v1/feedback", json=body(world, employee_id=world.member.id))
+    response = await answer(client, body(world, employee_id=world.member.id))
     assert response.status_code == 201
     async with runtime.sessionmaker() as db:
         assert (await db.get(Feedback, response.json()["id"])).employee_id == world.member.id
@@ -132,7 +136,7 @@ async def test_body_must_be_json(client, world, runtime):
 
 
 async def test_body_over_16_kb_is_refused(client, world, runtime):
-    response = await client.post("/api/v1/feedback", json=body(world, comment="x" * 17_000))
+    response = await answer(client, body(world, comment="x" * 17_000))
     assert response.status_code == 413 and response.json()["detail"]
     assert await stored(runtime) == 0
 
@@ -140,12 +144,12 @@ async def test_body_over_16_kb_is_refused(client, world, runtime):
 async def test_61st_answer_from_one_address_in_10_minutes_is_429(app, world, runtime):
     async with client_from(app, "10.0.0.7") as kiosk, client_from(app, "10.0.0.8") as other:
         for _ in range(60):
-            assert (await kiosk.post("/api/v1/feedback", json=body(world))).status_code == 201
-        refused = await kiosk.post("/api/v1/feedback", json=body(world))
+            assert (await answer(kiosk, body(world))).status_code == 201
+        refused = await answer(kiosk, body(world))
         assert refused.status_code == 429
         assert 1 <= int(refused.headers["Retry-After"]) <= 600
         assert "60" in refused.json()["detail"]
-        assert (await other.post("/api/v1/feedback", json=body(world))).status_code == 201
+        assert (await answer(other, body(world))).status_code == 201
     assert await stored(runtime) == 61
 
 
@@ -171,7 +175,7 @@ async def test_listeners_run_with_the_stored_answer(client, world, monkeypatch):
 
     monkeypatch.setattr(service, "feedback_listeners", [listener])
     clock.freeze(DEC_1_EARLY)
-    response = await client.post("/api/v1/feedback", json=body(world, employee_id=world.member.id))
+    response = await answer(client, body(world, employee_id=world.member.id))
     assert heard == [(response.json()["id"], world.member.id, "2026-12")]
 
 
@@ -246,6 +250,7 @@ async def test_no_answers_means_no_ikm(client, world):
         "per_element": [None] * 9,
         "min_sample": 278,
         "sample_ok": False,
+        "excluded": 0,
     }
 
 

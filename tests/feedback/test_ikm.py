@@ -10,6 +10,7 @@ from server.feedback.ikm import (
     compute_ikm,
     ikm_from_totals,
     min_sample,
+    period_min_sample,
     round_half_up,
 )
 
@@ -204,3 +205,23 @@ def test_min_sample_krejcie_morgan(population: int | None, expected: int) -> Non
 def test_min_sample_rejects_empty_population(population: int) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         min_sample(population)
+
+
+@pytest.mark.parametrize(
+    ("per_month", "months", "expected"),
+    [
+        (100, 1, 80),
+        (100, 3, 169),
+        (100, 12, 291),
+        (1000, 3, 341),
+        (1000, 12, 372),
+        (None, 3, 384),
+        (None, 12, 384),
+    ],
+)
+def test_a_period_needs_the_sample_of_the_people_served_in_all_its_months(
+    per_month, months, expected
+) -> None:
+    assert period_min_sample(per_month, months=months) == expected
+    if per_month is not None:
+        assert period_min_sample(per_month, months=months) == min_sample(per_month * months)

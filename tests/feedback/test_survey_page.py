@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from server import clock
 from server.feedback.models import Feedback
-from server.feedback.pages import QUESTIONS, survey_token
+from server.feedback.pages import QUESTIONS
 from server.feedback.routes import SURVEY_ANSWERS
+from tests.feedback.survey import survey_token
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
@@ -139,28 +140,106 @@ async def test_employee_outside_the_unit_is_refused_on_the_form(client, world, r
 
 
 @pytest.mark.parametrize("case", ["missing", "forged", "other unit", "expired", "garbage"])
-async def test_post_without_a_valid_form_token_is_refused(client, world, runtime, case):
+async def test_post_without_a_valid_form_token_shows_a_fresh_form_with_the_answers(
+    client, world, runtime, case
+):
+    clock.freeze(NOW - timedelta(hours=2, minutes=1))
+    expired = await form_token(client, world.dinas.id)
     clock.freeze(NOW)
-    secret = runtime.secret_key
     tokens = {
         "missing": None,
-        "forged": survey_token("not-the-secret", world.dinas.id, NOW),
-        "other unit": survey_token(secret, world.sibling.id, NOW),
-        "expired": survey_token(secret, world.dinas.id, NOW - timedelta(days=1, minutes=1)),
+        "forged": "A" * 43,
+        "other unit": await survey_token(client, world.sibling.id),
+        "expired": expired,
         "garbage": "abc.def",
     }
-    form = answers() if tokens[case] is None else answers(token=tokens[case])
+    form = answers(comment="Ruang tunggu sejuk.")
+    if tokens[case] is not None:
+        form["token"] = tokens[case]
     response = await client.post(f"/survey/{world.dinas.id}", data=form)
-    assert response.status_code == 403
-    assert "kedaluwarsa atau tidak sah" in response.text
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert "kedaluwarsa (berlaku 2 jam) atau tidak sah" in page
+    assert "Ruang tunggu sejuk." in page and re.search(r'name="u1" value="2" required\s+checked', page)
+    fresh = re.search(r'name="token" value="([^"]+)"', page)[1]
+    assert fresh not in tokens.values()
     assert await stored(runtime) == []
+    again = await client.post(f"/survey/{world.dinas.id}", data=form | {"token": fresh})
+    assert again.status_code == 303 and len(await stored(runtime)) == 1
 
 
-async def test_token_from_a_day_old_page_is_still_accepted(client, world, runtime):
+async def test_form_open_for_just_under_two_hours_is_still_accepted(client, world, runtime):
+    clock.freeze(NOW - timedelta(hours=1, minutes=59))
+    token = await form_token(client, world.dinas.id)
     clock.freeze(NOW)
-    token = survey_token(runtime.secret_key, world.dinas.id, NOW - timedelta(hours=23))
     response = await client.post(f"/survey/{world.dinas.id}", data=answers(token=token))
     assert response.status_code == 303 and len(await stored(runtime)) == 1
+
+
+async def test_one_form_sent_three_times_stores_one_answer(client, world, runtime):
+    """Issue 11: one phone sent the survey three times with one form."""
+    form = answers(token=await form_token(client, world.dinas.id), comment="Cepat.")
+    first = await client.post(f"/survey/{world.dinas.id}", data=form)
+    second = await client.post(f"/survey/{world.dinas.id}", data=form)
+    third = await client.post(f"/survey/{world.dinas.id}", data=form)
+    assert first.status_code == 303
+    for again in (second, third):
+        assert again.status_code == 409
+        page = html.unescape(again.text)
+        assert "sudah pernah dikirim" in page and "Cepat." in page
+    assert len(await stored(runtime)) == 1
+
+
+async def test_fresh_forms_from_the_same_browser_on_one_day_are_duplicates(client, world, runtime):
+    """Issue 11, continued: with a fresh form each time, the 2nd and 3rd answers are stored, not counted."""
+    clock.freeze(NOW)
+    for _ in range(3):
+        token = await form_token(client, world.dinas.id)
+        response = await client.post(f"/survey/{world.dinas.id}", data=answers(token=token))
+        assert response.status_code == 303  # the same thanks each time
+    assert [f.status for f in sorted(await stored(runtime), key=lambda f: f.id)] == [
+        "counted",
+        "duplicate",
+        "duplicate",
+    ]
+    ikm = (await client.get(f"/api/v1/units/{world.dinas.id}/ikm", params={"period": "2026-11"})).json()
+    assert (ikm["n"], ikm["excluded"]) == (1, 2)
+
+
+async def test_same_browser_counts_again_the_next_day_and_for_another_unit(client, world, runtime):
+    clock.freeze(NOW)
+    for unit in (world.dinas, world.sibling):
+        token = await form_token(client, unit.id)
+        assert (await client.post(f"/survey/{unit.id}", data=answers(token=token))).status_code == 303
+    clock.freeze(NOW + timedelta(days=1))
+    token = await form_token(client, world.dinas.id)
+    assert (await client.post(f"/survey/{world.dinas.id}", data=answers(token=token))).status_code == 303
+    assert [f.status for f in await stored(runtime)] == ["counted"] * 3
+
+
+async def test_another_browser_on_the_same_day_is_counted(app, client, world, runtime):
+    token = await form_token(client, world.dinas.id)
+    await client.post(f"/survey/{world.dinas.id}", data=answers(token=token))
+    async with client_from(app, "10.0.0.31") as phone:
+        token = await form_token(phone, world.dinas.id)
+        assert (await phone.post(f"/survey/{world.dinas.id}", data=answers(token=token))).status_code == 303
+    assert [f.status for f in await stored(runtime)] == ["counted", "counted"]
+
+
+async def test_form_sets_a_long_lived_http_only_device_cookie_once(client, world, runtime):
+    first = await client.get(f"/survey/{world.dinas.id}")
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith("pantau_survey_device=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    assert int(re.search(r"Max-Age=(\d+)", cookie)[1]) >= 365 * 24 * 3600
+    device = client.cookies["pantau_survey_device"]
+    again = await client.get(f"/survey/{world.dinas.id}")
+    assert "set-cookie" not in again.headers and client.cookies["pantau_survey_device"] == device
+    await client.post(
+        f"/survey/{world.dinas.id}", data=answers(token=await form_token(client, world.dinas.id))
+    )
+    [feedback] = await stored(runtime)
+    assert feedback.device_hash and device not in feedback.device_hash
 
 
 async def test_form_shares_the_api_rate_limit(app, world, runtime):
@@ -169,7 +248,10 @@ async def test_form_shares_the_api_rate_limit(app, world, runtime):
     async with client_from(app, "10.0.0.9") as kiosk:
         token = await form_token(kiosk, world.dinas.id)
         response = await kiosk.post(f"/survey/{world.dinas.id}", data=answers(token=token, comment="Lagi"))
-        api = await kiosk.post("/api/v1/feedback", json={"unit_id": world.dinas.id, "answers": [3] * 9})
+        api_token = await survey_token(kiosk, world.dinas.id)
+        api = await kiosk.post(
+            "/api/v1/feedback", json={"unit_id": world.dinas.id, "answers": [3] * 9, "token": api_token}
+        )
     assert response.status_code == 429 and 1 <= int(response.headers["Retry-After"]) <= 600
     assert "Terlalu banyak jawaban" in response.text and "Lagi" in response.text
     assert api.status_code == 429

@@ -9,7 +9,7 @@ from server.accounts.models import Unit, User
 from server.accounts.uploads import ImportUpload
 from server.audit import HistoryEntry
 from tests import factories
-from tests.web import csrf_of, log_in
+from tests.web import csrf_of, log_in, sign_in
 
 ADMIN_PAGES = [
     "/admin/units",
@@ -234,9 +234,7 @@ async def test_disabling_a_user_ends_their_sign_in(client, world, runtime):
         {"is_active": False},
     )
     client.cookies.clear()
-    refused = await client.post(
-        "/login", data={"username": world.member.username, "password": factories.PASSWORD}
-    )
+    refused = await sign_in(client, world.member)
     assert refused.status_code == 401
 
 

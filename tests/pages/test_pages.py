@@ -61,9 +61,7 @@ async def test_login_does_not_follow_next_off_site(client, world, target):
 
 
 async def test_bad_password_shows_the_form_again_with_an_error(client, world):
-    response = await client.post(
-        "/login", data={"username": world.member.username, "password": "salah", "next": "/"}
-    )
+    response = await sign_in(client, world.member, "/", password="salah")
     assert response.status_code == 401
     assert "text/html" in response.headers["content-type"]
     assert "Nama pengguna atau kata sandi salah." in response.text

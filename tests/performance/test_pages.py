@@ -52,8 +52,8 @@ async def test_person_page_shows_indicator_values_and_links_to_the_closed_milest
     frozen, client, world, runtime, setup
 ):
     late = await _milestone(runtime, world, setup, date(2026, 11, 10))
-    await close_milestone(client, world, setup.milestone.id, 4, date(2026, 11, 18))  # weight 3, on time
-    await close_milestone(client, world, late.id, 2, date(2026, 11, 13))  # weight 1, 3 days late
+    await close_milestone(client, world, setup.milestone.id, 4)  # weight 3, on time
+    await close_milestone(client, world, late.id, 2, date(2026, 11, 13))  # weight 1, 3 working days late
     await log_in(client, world.member)
     response = await client.get(f"/people/{world.member.id}", params=PERIOD)
     assert response.status_code == 200
@@ -85,19 +85,24 @@ async def test_satisfaction_below_the_minimum_sample_is_shown_as_not_counting(fr
         )
     await log_in(client, world.member)
     html = (await client.get(f"/people/{world.member.id}", params=PERIOD)).text
-    assert "Belum cukup responden" in html and "1 dari minimal 384 jawaban" in html
+    assert "Belum cukup responden" in html and "1 dari minimal 10 jawaban" in html
     assert 'id="sumber-survei"' in html and "20 Nov 2026" in html
 
 
-async def test_trend_chart_has_six_points_per_indicator(client, world, runtime, setup):
+@pytest.fixture
+def june():
+    clock.freeze(datetime(2026, 6, 1, 3, tzinfo=UTC))
+
+
+async def test_trend_chart_has_six_points_per_indicator(june, client, world, runtime, setup):
     for month in range(6, 12):  # June .. November 2026
         clock.freeze(datetime(2026, month, 10, 3, tzinfo=UTC))
         async with runtime.transaction() as db:
             await record_feedback(
                 db, data=FeedbackCreate(unit_id=world.bidang.id, employee_id=world.member.id, answers=[3] * 9)
             )
-        clock.freeze(NOW)
         milestone = await _milestone(runtime, world, setup, date(2026, month, 12))
+        clock.freeze(NOW)
         await close_milestone(client, world, milestone.id, 4, date(2026, month, 14))
     await log_in(client, world.member)
     html = (await client.get(f"/people/{world.member.id}", params=PERIOD)).text
@@ -125,7 +130,7 @@ async def _evaluation_form(client, world):
 async def test_supervisor_confirms_the_suggestion_on_the_evaluation_page(
     frozen, client, world, runtime, setup
 ):
-    await close_milestone(client, world, setup.milestone.id, 5, date(2026, 11, 18))  # suggests "above"
+    await close_milestone(client, world, setup.milestone.id, 5)  # suggests "above"
     token = await _evaluation_form(client, world)
     url = f"/people/{world.member.id}/evaluation?period=2026-11"
     response = await client.post(url, data={"csrf_token": token, "hasil_kerja": "above", "reason": ""})
@@ -148,7 +153,7 @@ async def test_supervisor_confirms_the_suggestion_on_the_evaluation_page(
 async def test_override_without_a_reason_shows_the_message_and_stores_nothing(
     frozen, client, world, runtime, setup
 ):
-    await close_milestone(client, world, setup.milestone.id, 5, date(2026, 11, 18))  # suggests "above"
+    await close_milestone(client, world, setup.milestone.id, 5)  # suggests "above"
     token = await _evaluation_form(client, world)
     response = await client.post(
         f"/people/{world.member.id}/evaluation?period=2026-11",
@@ -224,7 +229,14 @@ async def test_distribution_page_shows_counts_and_the_admin_sets_the_organisatio
     assert api.json()["organisation_result"] == "Butuh Perbaikan"
 
 
-async def test_targets_page_saves_a_target_and_warns_when_it_was_never_reached(client, world, runtime, setup):
+@pytest.fixture
+def october():
+    clock.freeze(datetime(2026, 10, 10, 3, tzinfo=UTC))
+
+
+async def test_targets_page_saves_a_target_and_warns_when_it_was_never_reached(
+    october, client, world, runtime, setup
+):
     clock.freeze(datetime(2026, 10, 20, 3, tzinfo=UTC))
     await close_milestone(client, world, setup.milestone.id, 3, date(2026, 10, 20))
     clock.freeze(NOW)
@@ -271,3 +283,48 @@ async def test_a_leader_reads_the_targets_page_but_cannot_post_the_form(frozen, 
     client.cookies.clear()
     await log_in(client, world.sibling_leader)
     assert (await client.get(url, params=PERIOD)).status_code == 404
+
+
+@pytest.fixture
+def november_first():
+    clock.freeze(datetime(2026, 11, 1, 3, tzinfo=UTC))
+
+
+async def test_person_page_shows_each_milestones_working_days_delivery_pending_quality_and_history(
+    november_first, client, world, runtime, setup
+):
+    delivered = await _milestone(runtime, world, setup, date(2026, 11, 10))  # a Tuesday
+    moved = await _milestone(runtime, world, setup, date(2026, 11, 16))
+    async with runtime.transaction() as db:
+        own = await factories.make_milestone(
+            db, project=setup.project, lead=world.lead, assignee_ids=[world.lead.id, world.member.id]
+        )
+    clock.freeze(datetime(2026, 11, 12, 3, tzinfo=UTC))  # the member reports the work done on Thursday
+    update = await client.post(
+        f"/api/v1/projects/{setup.project.id}/updates",
+        json={"milestone_id": delivered.id, "progress_pct": 100},
+        headers=world.auth(world.member),
+    )
+    assert update.status_code == 201, update.text
+    moving = await client.patch(
+        f"/api/v1/milestones/{moved.id}",
+        json={"due_date": "2026-11-18", "reason": "Menunggu tanda tangan kepala dinas"},
+        headers=world.auth(world.lead),
+    )
+    assert moving.status_code == 200, moving.text
+    clock.freeze(NOW)
+    await close_milestone(client, world, delivered.id, 4)  # closed 20 November, delivered 12 November
+    await close_milestone(client, world, moved.id, 4)
+    await close_milestone(client, world, own.id, 4)  # the lead is an assignee: quality waits
+    await log_in(client, world.member)
+    html = (await client.get(f"/people/{world.member.id}", params=PERIOD)).text
+    item = html[html.index(f"#milestone-{delivered.id}") :]
+    item = item[: item.index("</li>")]
+    assert "12 Nov 2026" in item and "2 hari kerja" in item and "10 hari kalender" in item
+    moved_item = html[html.index(f"#milestone-{moved.id}") :]
+    moved_item = moved_item[
+        : moved_item.index('<li class="source">') if '<li class="source">' in moved_item else None
+    ]
+    assert "Riwayat tonggak" in moved_item and "tenggat dipindah" in moved_item
+    assert "Menunggu tanda tangan kepala dinas" in moved_item and world.lead.name in moved_item
+    assert "menunggu nilai dari atasan ketua tim" in html

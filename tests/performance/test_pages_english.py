@@ -32,7 +32,7 @@ async def _page(client, url, headers=None) -> str:
 async def test_person_page_explains_the_indicators_in_the_page_language(
     frozen, client, world, runtime, setup
 ):
-    await close_milestone(client, world, setup.milestone.id, 4, date(2026, 11, 18))
+    await close_milestone(client, world, setup.milestone.id, 4)
     async with runtime.transaction() as db:
         await record_feedback(
             db, data=FeedbackCreate(unit_id=world.bidang.id, employee_id=world.member.id, answers=[4] * 9)
@@ -43,13 +43,16 @@ async def test_person_page_explains_the_indicators_in_the_page_language(
     english = await _page(client, url, ENGLISH)
     assert (
         "The average of the milestones closed in this period (1), weighted by milestone weight: a milestone "
-        "on time scores 100, and each day late takes off 5 points (never below 0)."
+        "on time scores 100, and each working day late takes off 5 points (never below 0). Working days are "
+        "Monday to Friday except holidays, counted against the due date in force on each day, up to the "
+        "delivery date."
     ) in english
     quality = "The team lead's quality scores (1–5) of the closed milestones (1), averaged by their weights."
     assert quality in english
     assert (
-        "IKM (PermenPANRB 14/2017) of the survey answers that name this staff member (1); not enough "
-        "respondents yet (at least 384), so it does not count towards the suggested rating."
+        "25 × the mean score of elements U6 (staff competence) and U7 (staff conduct) in the 1 survey "
+        "answers that name this staff member; not enough answers yet (at least 10), so it does not count "
+        "towards the suggested rating."
     ) in english
     for fragment in ("Rata-rata tertimbang", "tonggak capaian yang ditutup", "jawaban survei yang menyebut"):
         assert fragment not in english
@@ -57,7 +60,7 @@ async def test_person_page_explains_the_indicators_in_the_page_language(
     indonesian = await _page(client, url)
     assert (
         "Rata-rata tertimbang (bobot tonggak capaian) dari 1 tonggak capaian yang ditutup pada periode ini: "
-        "tepat waktu bernilai 100, setiap hari terlambat mengurangi 5 poin (minimal 0)."
+        "tepat waktu bernilai 100, setiap hari kerja terlambat mengurangi 5 poin (minimal 0)."
     ) in indonesian
     assert "The average of the milestones" not in indonesian
 
@@ -65,27 +68,42 @@ async def test_person_page_explains_the_indicators_in_the_page_language(
 async def test_the_api_explains_in_indonesian_whatever_language_the_client_asks_for(
     frozen, client, world, setup
 ):
-    await close_milestone(client, world, setup.milestone.id, 4, date(2026, 11, 18))
+    await close_milestone(client, world, setup.milestone.id, 4)
     url = f"/api/v1/users/{world.member.id}/performance"
     for language in ({}, ENGLISH):
         body = (await client.get(url, params=PERIOD, headers=world.auth(world.member) | language)).json()
         explanations = {i["key"]: i["explanation"] for i in body["indicators"]}
         assert explanations == {
             "timeliness": "Rata-rata tertimbang (bobot tonggak capaian) dari 1 tonggak capaian yang ditutup "
-            "pada periode ini: tepat waktu bernilai 100, setiap hari terlambat mengurangi 5 poin (minimal 0).",
+            "pada periode ini: tepat waktu bernilai 100, setiap hari kerja terlambat mengurangi 5 poin "
+            "(minimal 0). Hari kerja: Senin–Jumat kecuali hari libur, dihitung terhadap tenggat yang berlaku "
+            "pada hari itu sampai tanggal penyerahan.",
             "quality": "Rata-rata tertimbang nilai kualitas (1–5) dari ketua tim atas 1 tonggak capaian yang "
             "ditutup.",
             "satisfaction": "Belum ada responden survei kepuasan masyarakat yang menyebut pegawai ini.",
         }
+        rule = (
+            "Saran hasil kerja: setiap indikator yang dihitung dinilai sendiri (capaian ≥ 110% di atas "
+            "ekspektasi, ≥ 90% sesuai ekspektasi, selain itu di bawah ekspektasi); saran di atas ekspektasi "
+            "bila lebih dari separuhnya di atas dan tidak ada yang di bawah, di bawah ekspektasi bila lebih "
+            "dari separuhnya di bawah, selain itu sesuai ekspektasi."
+        )
         predikat = (
             "Predikat belum ada karena rating hasil kerja dan perilaku kerja belum ditetapkan oleh atasan."
         )
-        assert body["explanation"] == " ".join([*explanations.values(), predikat])
+        assert body["explanation"] == " ".join([*explanations.values(), rule, predikat])
 
 
-async def test_targets_page_warns_in_the_page_language_and_the_api_in_indonesian(client, world, setup):
+@pytest.fixture
+def october():
+    clock.freeze(datetime(2026, 10, 10, 3, tzinfo=UTC))
+
+
+async def test_targets_page_warns_in_the_page_language_and_the_api_in_indonesian(
+    october, client, world, setup
+):
     clock.freeze(datetime(2026, 10, 20, 3, tzinfo=UTC))
-    await close_milestone(client, world, setup.milestone.id, 3, date(2026, 10, 20))
+    await close_milestone(client, world, setup.milestone.id, 3, date(2026, 10, 15))  # on its due date
     clock.freeze(NOW)
     put = await client.put(
         f"/api/v1/units/{world.bidang.id}/targets",

@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from server.performance.periods import (
+from server.calendar.periods import (
     JAKARTA,
     InvalidPeriod,
     Period,

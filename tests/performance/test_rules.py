@@ -8,11 +8,14 @@ from server.performance.rules import (
     PREDIKATS,
     RATING_LABELS_ID,
     RATINGS,
+    UNIT_HEAD_SUGGESTION,
+    UNRATED,
     Thresholds,
     TimelinessRule,
     achievement_pct,
+    classify_achievement,
+    distribution_notices,
     distribution_warnings,
-    mean_achievement,
     milestone_timeliness,
     percentages,
     predikat,
@@ -87,20 +90,27 @@ def counts(sb: int = 0, b: int = 0, bp: int = 0, k: int = 0, sk: int = 0) -> dic
     return {"Sangat Baik": sb, "Baik": b, "Butuh Perbaikan": bp, "Kurang": k, "Sangat Kurang": sk}
 
 
-def test_percentages_have_all_five_keys_rounded_half_up() -> None:
+def test_percentages_have_all_five_predikats_and_the_unrated_rounded_half_up() -> None:
     assert percentages({"Sangat Baik": 1, "Baik": 2}) == {
         "Sangat Baik": D("33.33"),
         "Baik": D("66.67"),
         "Butuh Perbaikan": D("0.00"),
         "Kurang": D("0.00"),
         "Sangat Kurang": D("0.00"),
+        UNRATED: D("0.00"),
     }
     assert percentages(counts(sb=1, b=7)) == counts_pct(D("12.50"), D("87.50"))
-    assert percentages({}) == dict.fromkeys(PREDIKATS, D("0.00"))
+    assert percentages({}) == dict.fromkeys((*PREDIKATS, UNRATED), D("0.00"))
+
+
+def test_percentages_are_of_everyone_counted_the_unrated_included() -> None:
+    shares = percentages(counts(sb=1, b=1), unrated=2)
+    assert shares["Sangat Baik"] == D("25.00") and shares["Baik"] == D("25.00")
+    assert shares[UNRATED] == D("50.00")
 
 
 def counts_pct(sb: Decimal, b: Decimal) -> dict[str, Decimal]:
-    return {**dict.fromkeys(PREDIKATS, D("0.00")), "Sangat Baik": sb, "Baik": b}
+    return {**dict.fromkeys((*PREDIKATS, UNRATED), D("0.00")), "Sangat Baik": sb, "Baik": b}
 
 
 @pytest.mark.parametrize(
@@ -256,6 +266,58 @@ def test_unknown_organisation_result_is_rejected() -> None:
         distribution_warnings("Excellent", counts(b=1))
 
 
+def test_unrated_staff_make_the_check_provisional_and_count_in_every_share() -> None:
+    # 6 of 10 rated Butuh Perbaikan would pass on the rated alone (100%); of all 10 it is 60%: it holds,
+    # but the check says it is provisional and how many are missing.
+    assert [w.text() for w in distribution_warnings("Butuh Perbaikan", counts(bp=6), unrated=4)] == [
+        "Sementara: 4 dari 10 pegawai belum berpredikat, sehingga pemeriksaan distribusi ini belum final."
+    ]
+    # 5 of 10: rated alone it would be 100% and hide the warning; counted of everyone, it shows.
+    assert [w.text() for w in distribution_warnings("Butuh Perbaikan", counts(bp=5), unrated=5)] == [
+        "Sementara: 5 dari 10 pegawai belum berpredikat, sehingga pemeriksaan distribusi ini belum final.",
+        "Predikat Butuh Perbaikan 50% di bawah batas minimal 60% untuk organisasi Butuh Perbaikan.",
+    ]
+
+
+def test_unrated_staff_alone_still_give_a_provisional_warning() -> None:
+    assert len(distribution_warnings("Istimewa", {}, unrated=3)) == 1
+    assert distribution_warnings(None, {}, unrated=3) == []
+
+
+@pytest.mark.parametrize(
+    ("result", "distribution", "unrated", "expected"),
+    [
+        ("Istimewa", counts(sb=6, b=4), 0, []),
+        (
+            "Istimewa",
+            counts(sb=5, b=5),
+            0,
+            [
+                "Predikat Sangat Baik 50% belum merupakan sebagian besar (lebih dari 50%) seperti yang "
+                "dimaksud SE MenPANRB 03/2023 untuk organisasi Istimewa."
+            ],
+        ),
+        ("Baik", counts(sb=1, b=4, bp=1), 0, []),  # Baik 66.67%: the majority
+        (
+            "Baik",
+            counts(sb=2, b=2, bp=1),
+            1,
+            [
+                "Predikat Baik 33,33% belum merupakan sebagian besar (lebih dari 50%) seperti yang "
+                "dimaksud SE MenPANRB 03/2023 untuk organisasi Baik."
+            ],
+        ),
+        ("Butuh Perbaikan", counts(b=10), 0, []),  # that rule has no "sebagian besar" clause
+        (None, counts(b=1), 0, []),
+        ("Istimewa", {}, 0, []),
+    ],
+)
+def test_a_notice_when_the_most_predikat_is_not_the_majority(
+    result: str | None, distribution: dict[str, int], unrated: int, expected: list[str]
+) -> None:
+    assert [n.text() for n in distribution_notices(result, distribution, unrated)] == expected
+
+
 # --- timeliness and quality ---------------------------------------------------------------------------
 
 
@@ -381,24 +443,41 @@ def test_achievement_rounds_half_up() -> None:
 
 
 @pytest.mark.parametrize(
+    ("achievement", "expected"),
+    [
+        (D("110"), "above"),
+        (D("110.00"), "above"),
+        (D("109.99"), "meets"),
+        (D("90"), "meets"),
+        (D("89.99"), "below"),
+        (D("0"), "below"),
+    ],
+)
+def test_each_indicator_is_classified_on_its_own(achievement: Decimal, expected: str) -> None:
+    assert classify_achievement(achievement, Thresholds()) == expected
+
+
+@pytest.mark.parametrize(
     ("achievements", "expected"),
     [
         ([D("110")], "above"),
-        ([D("110.00")], "above"),
         ([D("109.99")], "meets"),
         ([D("90")], "meets"),
-        ([D("90.00")], "meets"),
         ([D("89.99")], "below"),
-        ([D("0")], "below"),
-        ([D("120"), D("100")], "above"),  # mean 110
-        ([D("100"), D("80")], "meets"),  # mean 90
-        ([D("100"), None, D("79.98")], "below"),  # mean 89.99; None is skipped, not counted as 0
-        ([D("89.99"), D("90")], "meets"),  # mean 89.995 rounds half up to 90.00
+        # The case: timeliness 83% of target beside quality 5 of 4 (125%). The mean (104%) said
+        # "meets" and a strong quality could lift it to "above"; one below and one above is "meets".
+        ([D("83"), D("125")], "meets"),
+        ([D("83"), D("150"), D("150")], "meets"),  # more than half above, but one below: not above
+        ([D("120"), D("115"), D("100")], "above"),  # two of three above, none below
+        ([D("120"), D("100")], "meets"),  # half above is not more than half
+        ([D("80"), D("70"), D("120")], "below"),  # two of three below
+        ([D("80"), D("120")], "meets"),  # half below is not more than half
+        ([D("100"), None, D("79.98")], "meets"),  # None is skipped, not counted as 0
         ([None, None], None),
         ([], None),
     ],
 )
-def test_suggest_hasil_kerja_default_thresholds(
+def test_suggest_hasil_kerja_by_the_majority_of_classified_indicators(
     achievements: list[Decimal | None], expected: str | None
 ) -> None:
     assert suggest_hasil_kerja(achievements, Thresholds()) == expected
@@ -416,16 +495,30 @@ def test_suggest_accepts_a_generator() -> None:
     assert suggest_hasil_kerja(a for a in [D("111"), None]) == "above"
 
 
-def test_mean_achievement() -> None:
-    assert mean_achievement([D("100"), None, D("80")]) == D("90.00")
-    assert mean_achievement([D("100"), D("100"), D("99.99")]) == D("100.00")  # 99.99666…
-    assert mean_achievement([None]) is None
+def test_a_unit_heads_suggestion_follows_the_organisation_result() -> None:
+    assert UNIT_HEAD_SUGGESTION == {
+        "Istimewa": "above",
+        "Baik": "meets",
+        "Butuh Perbaikan": "below",
+        "Kurang": "below",
+        "Sangat Kurang": "below",
+    }
+    assert set(UNIT_HEAD_SUGGESTION) == set(ORGANISATION_RESULTS)
 
 
-def test_thresholds_are_validated() -> None:
+@pytest.mark.parametrize(
+    ("above", "meets", "message"),
+    [
+        (D("110"), D("120"), r"threshold above \(110\) must be higher than meets \(120\)"),
+        (D("100"), D("100"), r"threshold above \(100\) must be higher than meets \(100\)"),
+        (D("110"), D("0"), "thresholds must be more than 0"),
+        (D("0"), D("-5"), "thresholds must be more than 0"),
+    ],
+)
+def test_thresholds_are_validated(above: Decimal, meets: Decimal, message: str) -> None:
     assert Thresholds() == Thresholds(above=D("110"), meets=D("90"))
-    with pytest.raises(ValueError, match=r"threshold meets \(120\) must not be higher than above \(110\)"):
-        Thresholds(meets=D("120"))
+    with pytest.raises(ValueError, match=message):
+        Thresholds(above=above, meets=meets)
 
 
 def test_combined_share_is_rounded_once() -> None:

@@ -61,13 +61,19 @@ async def test_target_permissions_and_validation(frozen, client, world):
     ).status_code == 422
 
 
-async def test_target_above_anything_achieved_warns_and_is_saved(client, world, setup):
+@pytest.fixture
+def october():
+    clock.freeze(datetime(2026, 10, 10, 3, tzinfo=UTC))
+
+
+async def test_target_above_anything_achieved_warns_and_is_saved(october, client, world, setup):
     clock.freeze(datetime(2026, 10, 20, 3, tzinfo=UTC))
-    await client.post(
+    closed = await client.post(
         f"/api/v1/milestones/{setup.milestone.id}/close",
         json={"quality": 3, "closed_on": "2026-10-20"},
         headers=world.auth(world.lead),
     )
+    assert closed.status_code == 200, closed.text
     clock.freeze(NOW)
     response = await client.put(
         f"/api/v1/units/{world.bidang.id}/targets",
@@ -88,6 +94,7 @@ async def test_distribution_and_its_warnings(frozen, client, world):
     before = (await client.get(url, params={"period": "2026-11"}, headers=world.auth(world.leader))).json()
     assert before["total"] == 3 and before["counts"]["Sangat Baik"] == 2 and before["warnings"] == []
     assert before["percentages"]["Sangat Baik"] == 66.67 and before["organisation_result"] is None
+    assert before["complete"] is True and before["unrated"] == 0 and before["counts"]["belum_dinilai"] == 0
     put = await client.put(
         f"/api/v1/units/{world.dinas.id}/organisation-result",
         params={"period": "2026-11"},
@@ -158,7 +165,7 @@ async def test_closing_a_late_milestone_sends_indicator_changed_to_the_unit_boar
         "user_id": world.member.id,
         "period": "2026-11",
         "key": "timeliness",
-        "value": 50.0,
+        "value": 60.0,  # due Tuesday 10 November, closed Friday 20 November: 8 working days late
     }
     assert changes["quality"]["value"] == 3.0
 
@@ -167,11 +174,17 @@ async def test_survey_answers_naming_someone_feed_their_satisfaction_live(frozen
     async with open_board(live_server, "unit", world.dinas.id, world.auth(world.leader)) as ws:
         snapshot = await receive(ws)
         for answers in ([4] * 9, [3] * 9, [4, 4, 4, 4, 3, 3, 3, 3, 3]):
+            token = await client.get("/api/v1/feedback/token", params={"unit_id": world.bidang.id})
             response = await client.post(
                 "/api/v1/feedback",
-                json={"unit_id": world.bidang.id, "employee_id": world.member.id, "answers": answers},
+                json={
+                    "unit_id": world.bidang.id,
+                    "token": token.json()["token"],
+                    "employee_id": world.member.id,
+                    "answers": answers,
+                },
             )
-            assert response.status_code == 201
+            assert response.status_code == 201, response.text
         events = [await receive(ws) for _ in range(3)]
     assert [e["seq"] for e in events] == [snapshot["seq"] + 1, snapshot["seq"] + 2, snapshot["seq"] + 3]
     assert events[-1]["type"] == "indicator.changed" and events[-1]["data"]["key"] == "satisfaction"
@@ -184,11 +197,12 @@ async def test_survey_answers_naming_someone_feed_their_satisfaction_live(frozen
     ).json()
     satisfaction = next(i for i in body["indicators"] if i["key"] == "satisfaction")
     assert satisfaction["n"] == 3 and satisfaction["value"] == events[-1]["data"]["value"]
+    # 25 × mean(NRR U6, NRR U7) = 25 × (10/3 + 10/3) / 2 = 83.33: only the unsur that judge the person
+    # (all nine unsur, the unit's IKM, would give 87.04).
+    assert satisfaction["value"] == 83.33
+    assert satisfaction["sample_ok"] is False and satisfaction["min_sample"] == 10  # 10 answers naming them
+    assert satisfaction["excluded"] == 0
     assert (
-        satisfaction["sample_ok"] is False and satisfaction["min_sample"] == 384
-    )  # bidang population unknown
-    assert (
-        satisfaction["counts_toward_rating"] is False
-        and "belum cukup responden" in satisfaction["explanation"]
+        satisfaction["counts_toward_rating"] is False and "belum cukup jawaban" in satisfaction["explanation"]
     )
     assert [s["kind"] for s in satisfaction["sources"]] == ["feedback"] * 3

@@ -8,6 +8,7 @@ from server.projects import service as projects
 from server.projects.burnup import MilestoneFacts, Reschedule, compute_burnup, project_burnup
 from server.projects.models import MilestoneClose, MilestoneReschedule, Project
 from tests import factories
+from tests.web import sign_in
 
 START, DUE, TODAY = date(2026, 11, 2), date(2026, 11, 30), date(2026, 11, 20)
 
@@ -140,7 +141,7 @@ async def test_project_page_shows_the_burnup_svg_and_its_table(client, world, ru
                 due_date=setup.milestone.due_date + timedelta(days=3), reason="Cuti bersama"
             ),
         )
-    await client.post("/login", data={"username": world.member.username, "password": factories.PASSWORD})
+    await sign_in(client, world.member)
     html = (await client.get(f"/projects/{setup.project.id}")).text
     svg = re.search(r'<svg class="burnup__svg".*?</svg>', html, re.S)
     assert svg, "no burn-up chart on the project page"

@@ -9,8 +9,10 @@ from sqlalchemy import delete, insert, select, update
 
 from server import clock
 from server.accounts.models import Unit, User
+from server.audit import HistoryEntry
+from server.calendar.models import Holiday
 from server.projects.boards import unit_snapshot
-from server.projects.models import Milestone, MilestoneAssignee, ProgressUpdate, Project
+from server.projects.models import Milestone, MilestoneAssignee, MilestoneDueDate, ProgressUpdate, Project
 from server.projects.reads import project_reads, update_reads
 from tests.realtime.test_snapshot_queries import build_unit
 
@@ -67,6 +69,64 @@ async def _varied_unit(session) -> int:
         update(Milestone).where(Milestone.id == milestones[completed][0]).values(closed_on=None, quality=None)
     )
     await session.execute(update(Milestone).where(Milestone.project_id == weightless).values(weight=0))
+    # A closed milestone whose delivery the lead did not accept and whose quality waits for the rater.
+    await session.execute(
+        update(Milestone)
+        .where(Milestone.id == milestones[completed][1])
+        .values(
+            delivered_on=date(2026, 11, 16),
+            delivery_accepted=False,
+            delivery_reason="Belum “lengkap” ✓",
+            quality=None,
+            quality_status="pending",
+            quality_note=None,
+            late_working_days=3,
+            closed_at=datetime(2026, 11, 18, 23, 59, 1, 5, tzinfo=UTC),
+        )
+    )
+    await session.execute(
+        update(Milestone)
+        .where(Milestone.id == milestones[completed][2])
+        .values(quality_note="Rapi ✓", delivered_on=date(2026, 11, 18))
+    )
+    # An open milestone moved after it was already late, and a holiday among its late days.
+    moved = milestones[mixed][1]
+    await session.execute(
+        insert(MilestoneDueDate),
+        [
+            {
+                "milestone_id": moved,
+                "due_date": date(2026, 11, 24),
+                "set_on": date(2026, 11, 13),
+                "set_at": NOW,
+            }
+        ],
+    )
+    await session.execute(update(Milestone).where(Milestone.id == moved).values(due_date=date(2026, 11, 24)))
+    await session.execute(
+        insert(Holiday), [{"date": date(2026, 11, 12), "name": "Libur ✓", "updated_at": NOW}]
+    )
+    await session.execute(
+        insert(HistoryEntry),
+        [
+            {
+                "at": datetime(2026, 11, 10, 2, 0, 0, 123, tzinfo=UTC),
+                "actor_id": users[1],
+                "entity": "milestone",
+                "entity_id": moved,
+                "action": action,
+                "before": before,
+                "after": after,
+                "reason": reason,
+                "project_id": mixed,
+            }
+            for action, before, after, reason in (
+                ("created", None, {"title": "x"}, None),
+                ("rescheduled", {"due_date": "2026-11-10"}, {"due_date": "2026-11-24"}, "Data “desa” ✓"),
+                ("corrected", {"quality": 2, "closed_on": None}, {"quality": 3}, None),
+            )
+        ],
+    )
     await session.execute(
         update(Milestone).where(Milestone.id == milestones[mixed][2]).values(progress_pct=33, weight=7)
     )
@@ -123,5 +183,13 @@ async def test_unit_snapshot_sends_the_projects_and_latest_updates_the_api_reads
     updates = {project_id: updates[project_id] for project_id in snapshot["latest_updates"]}
 
     assert len(snapshot["projects"]) == 9 and any(p["status"] == "completed" for p in snapshot["projects"])
+    milestones = {m["id"]: m for p in snapshot["projects"] for m in p["milestones"]}
+    assert {m["quality_status"] for m in milestones.values()} == {None, "scored", "pending"}
+    assert any(m["delivery_accepted"] is False and m["delivered_on"] for m in milestones.values())
+    moved = next(m for m in milestones.values() if m["history"])
+    assert [h["kind"] for h in moved["history"]] == ["rescheduled", "corrected"]
+    # Late on Wed 11 Nov against Tue 10 Nov (Thu 12 Nov is a holiday); from Fri 13 Nov on, 24 Nov is in force.
+    assert moved["late_working_days"] == 1 and moved["days_overdue"] == 0
+    assert {m["late_working_days"] for m in milestones.values() if m["status"] == "open"} > {0, 1}
     assert _text(snapshot["projects"]) == _text([r.model_dump(mode="json") for r in reads])
     assert _text(snapshot["latest_updates"]) == _text(updates)

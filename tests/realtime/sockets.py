@@ -51,3 +51,20 @@ class RecordingSocket:
             self._arrived.clear()
             await asyncio.wait_for(self._arrived.wait(), timeout)
         return self.messages[:count]
+
+
+class RecordingViewer:
+    """A board socket's viewer for access-watch tests (server/realtime/access.py's Viewer): counts its
+    checks; `allowed = False` makes the next one fail and close it."""
+
+    def __init__(self, user_id: int, session_hash: str | None = None) -> None:
+        self.user_id = user_id
+        self.session_hash = session_hash
+        self.allowed = True
+        self.checks = 0
+        self.closed = False
+
+    async def recheck(self) -> None:
+        self.checks += 1
+        if not self.allowed:
+            self.closed = True

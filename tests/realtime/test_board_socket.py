@@ -1,4 +1,5 @@
 import asyncio
+import secrets
 
 from server.accounts.security import new_token
 from server.accounts.service import start_web_session
@@ -33,11 +34,12 @@ async def test_project_board_gets_milestone_events(client, world, setup, live_se
     async with open_board(live_server, "project", setup.project.id, world.auth(world.member)) as ws:
         snapshot = await receive(ws)
         assert snapshot["data"]["project"]["id"] == setup.project.id
-        await client.post(
+        closed = await client.post(
             f"/api/v1/milestones/{setup.milestone.id}/close",
-            json={"quality": 5},
+            json={"quality": 4},
             headers=world.auth(world.lead),
         )
+        assert closed.status_code == 200, closed.text
         event = await receive(ws)
         assert event["type"] == "milestone.closed" and event["seq"] == snapshot["seq"] + 1
         assert (
@@ -163,7 +165,8 @@ async def test_client_that_stops_reading_is_dropped_with_4008_and_others_get_eve
                     arrived.set()
 
             reading = asyncio.create_task(read_all())
-            big = "x" * 100_000
+            # 100,000 characters that per-message compression (plain uvicorn's default) cannot shrink.
+            big = secrets.token_urlsafe(75_000)
             for seq in range(position + 1, position + 101):
                 runtime.hub.deliver(board, seq, f'{{"seq":{seq},"type":"test","data":"{big}"}}')
                 # A steady stream a healthy client keeps up with: at most four events in flight.

@@ -28,10 +28,17 @@ class Log:
     async def load_position(self, board: str) -> int:
         return self.position
 
+    async def load_positions(self, boards: list[str]) -> dict[str, int]:
+        return {board: self.position for board in boards}
+
 
 def make_hub(log: Log, gap_wait: float = 0.01, queue_size: int = 100) -> Hub:
     return Hub(
-        load_events=log.load_events, load_position=log.load_position, queue_size=queue_size, gap_wait=gap_wait
+        load_events=log.load_events,
+        load_position=log.load_position,
+        load_positions=log.load_positions,
+        queue_size=queue_size,
+        gap_wait=gap_wait,
     )
 
 
@@ -91,6 +98,28 @@ async def test_catch_up_after_broker_reconnect_delivers_what_was_missed():
         log.commit(2)
         await hub.catch_up_all()
         assert await seqs(socket, 2) == [1, 2]
+
+
+async def test_a_lost_event_reaches_a_quiet_board_at_the_next_position_check():
+    log = Log(position=0)
+    hub = make_hub(log)
+    async with live(hub, "unit:1", 0) as (_, socket):
+        log.commit(1)  # committed, its publish lost, and no later event reveals the gap
+        await hub.check_positions()
+        assert await seqs(socket, 1) == [1]
+
+
+async def test_an_event_on_its_way_at_the_position_check_is_not_read_from_the_log():
+    log = Log(position=0)
+    hub = make_hub(log, gap_wait=0.01)
+    async with live(hub, "unit:1", 0) as (subscriber, socket):
+        message = log.commit(1)
+        await hub.check_positions()  # the database is ahead: event 1 is committed, not yet delivered
+        hub.deliver("unit:1", 1, message)
+        gap_check = subscriber.channel._gap_task
+        assert gap_check is not None
+        await gap_check
+        assert await seqs(socket, 1) == [1] and log.reads == 0
 
 
 async def test_events_before_the_channel_knows_its_position_are_not_lost():

@@ -59,7 +59,9 @@ async def test_board_through_nginx_resumes_with_since_and_gets_exactly_what_it_m
             )
 
         nginx_board = nginx.address
-        async with open_board(nginx_board, "unit", unit["id"], leader) as board:
+        # As a browser opens it, from a page of the site: nginx passes on the Host the Origin names.
+        from_the_site = {**leader, "Origin": f"http://{nginx_board}"}
+        async with open_board(nginx_board, "unit", unit["id"], from_the_site) as board:
             snapshot = await receive(board)
             assert snapshot["type"] == "snapshot"
             first = await post(10)

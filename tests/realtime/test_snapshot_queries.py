@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import Role, Unit, User
 from server.projects.boards import unit_snapshot
-from server.projects.models import Milestone, MilestoneAssignee, ProgressUpdate, Project, ProjectMember
+from server.projects.models import (
+    Milestone,
+    MilestoneAssignee,
+    MilestoneDueDate,
+    ProgressUpdate,
+    Project,
+    ProjectMember,
+)
 from server.realtime.hub import Hub
 from server.runtime import Runtime
 
@@ -95,18 +102,25 @@ async def build_unit(
                     "weight": 1 + k % 3,
                     "due_date": due,
                     "original_due_date": due,
-                    "due_date_set_at": CREATED,
-                    "accrued_late_days": 0,
                     "status": "closed" if closed else "open",
                     "progress_pct": 100 if closed else (k * 10) % 100,
                     "closed_on": due if closed else None,
                     "closed_at": CREATED if closed else None,
                     "quality": 4 if closed else None,
+                    "quality_status": "scored" if closed else None,
+                    "late_working_days": 0 if closed else None,
                     "created_at": CREATED,
                 }
             )
     milestone_ids = (
         (await session.execute(insert(Milestone).returning(Milestone.id), milestones)).scalars().all()
+    )
+    await session.execute(
+        insert(MilestoneDueDate),
+        [
+            {"milestone_id": m, "due_date": row["due_date"], "set_on": CREATED.date(), "set_at": CREATED}
+            for m, row in zip(milestone_ids, milestones, strict=True)
+        ],
     )
     await session.execute(
         insert(MilestoneAssignee),
@@ -166,9 +180,11 @@ async def test_unit_snapshot_takes_the_same_few_queries_for_200_projects_as_for_
     assert len(small_snapshot["projects"]) == 20 and len(large_snapshot["projects"]) == 200
     assert sum(len(p["milestones"]) for p in large_snapshot["projects"]) == 2_000
     assert len(large_snapshot["latest_updates"]) == 200
-    # unit tree, units, projects, latest updates, milestones with their assignees, members, last updates,
-    # people's names (the latest updates' authors among them), adoption.
-    assert len(large_statements) == len(small_statements) == 9, "\n\n".join(large_statements)
+    # unit tree, units, projects, latest updates, milestones with their assignees, the due-date schedules
+    # of the open milestones that were ever due before today and the holidays since (their lateness in
+    # working days, DOMAIN.md §1b), the milestones' history, members, last updates, people's names (the
+    # latest updates' authors among them), adoption.
+    assert len(large_statements) == len(small_statements) == 12, "\n\n".join(large_statements)
 
 
 async def test_boards_opening_at_once_share_one_snapshot_build():

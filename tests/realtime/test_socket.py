@@ -1,18 +1,17 @@
 """The board socket at the protocol level: what a raw client sees of the handshake, keepalive pings
-and refusals (server/realtime/socket.py)."""
+and refusals, served by `pantau serve`'s protocol (server/realtime/socket.py) and through ASGI
+(server/realtime/routes.py)."""
 
 import asyncio
 
 import pytest
-import uvicorn
 from websockets.client import ClientProtocol
 from websockets.frames import Close, Frame, Opcode
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 
-from server.cli import UVICORN_WEBSOCKET_OPTIONS
 from tests.realtime.boards import close_code, open_board, receive
-from tests.services import free_port
+from tests.realtime.serving import WAYS, served
 
 
 class RawClient:
@@ -62,20 +61,13 @@ class RawClient:
         self.writer.close()
 
 
-@pytest.fixture
-async def quick_ping_server(app) -> str:
-    """The same app on a second uvicorn whose board sockets ping every 0.2 s and wait 0.5 s for the pong."""
-    options = {**UVICORN_WEBSOCKET_OPTIONS, "ws_ping_interval": 0.2, "ws_ping_timeout": 0.5}
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", **options)
-    )
-    task = asyncio.get_running_loop().create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+@pytest.fixture(params=list(WAYS))
+async def quick_ping_server(app, request) -> str:
+    """The same app on a second uvicorn, served each way (tests/realtime/serving.py), whose board sockets
+    ping every 0.2 s and wait 0.5 s for the pong."""
+    options = {**WAYS[request.param], "ws_ping_interval": 0.2, "ws_ping_timeout": 0.5}
+    async with served(app, **options) as address:
+        yield address
 
 
 async def test_a_board_is_pinged_and_closed_when_it_stops_answering(world, setup, quick_ping_server):
@@ -107,8 +99,10 @@ async def test_a_board_that_answers_pings_stays_open(world, setup, quick_ping_se
         assert ws.close_code is None
 
 
-async def test_compression_offered_by_the_client_is_not_taken(world, setup, live_server):
-    async with open_board(live_server, "project", setup.project.id, world.auth(world.member)) as ws:
+async def test_compression_offered_by_the_client_is_not_taken(world, setup, pantau_serve_server):
+    """`pantau serve`'s own protocol never keeps a zlib context per board (plain uvicorn negotiates
+    compression unless told `--ws-per-message-deflate false`; that costs memory, not correctness)."""
+    async with open_board(pantau_serve_server, "project", setup.project.id, world.auth(world.member)) as ws:
         assert ws.protocol.extensions == []
         assert (await receive(ws))["type"] == "snapshot"
 
@@ -121,7 +115,8 @@ async def test_any_other_socket_path_is_refused_with_404(world, live_server):
         client.close()
 
 
-@pytest.mark.parametrize("since", ["abc", "-1", "1&since=2"])
+# "²" and "٣" are digits to str.isdigit() that int() cannot read or reads as 3: both are refused.
+@pytest.mark.parametrize("since", ["abc", "-1", "1&since=2", "%C2%B2", "%D9%A3", "1" * 19])
 async def test_a_malformed_since_is_refused_with_1008(world, setup, live_server, since):
     from websockets.asyncio.client import connect
 

@@ -271,6 +271,7 @@
       socket = null;
       if (event.code === 4401) return status("expired");  // the session ended: a reconnect cannot help
       if (event.code === 4404) return status("gone");
+      if (event.code === 4403) return status("gone");  // opened from a page the server does not count as this site
       if (openedAt && Date.now() - openedAt > 10000) attempt = 0;
       openedAt = 0;
       attempt += 1;

@@ -328,3 +328,6 @@ def downgrade() -> None:
     op.drop_table("board_counter")
     op.drop_table("app_setting")
     # ### end Alembic commands ###
+    # PostgreSQL keeps the enum types the tables used (SQLite has none): drop them, so upgrade works again.
+    sa.Enum(name="milestonestatus").drop(op.get_bind(), checkfirst=True)
+    sa.Enum(name="role").drop(op.get_bind(), checkfirst=True)
