@@ -22,6 +22,7 @@ from server.apidocs import mount_docs
 from server.calendar import pages as calendar_pages
 from server.calendar import routes as calendar_routes
 from server.config import Settings, get_settings
+from server.deps import SESSION_COOKIE
 from server.errors import (
     Invalid,
     NotAuthenticated,
@@ -35,6 +36,7 @@ from server.feedback import routes as feedback_routes
 from server.middleware import SecurityHeaders
 from server.pages import help as help_pages
 from server.pages import routes as page_routes
+from server.pages.deps import page_caller
 from server.pages.render import render_error
 from server.performance import pages as performance_pages
 from server.performance import routes as performance_routes
@@ -48,6 +50,19 @@ log = logging.getLogger(__name__)
 
 def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith(("/api/", "/ws/", "/openapi", "/docs"))
+
+
+async def page_not_served(request: Request, exc: StarletteHTTPException) -> Response:
+    """A page URL no route answers (404), or not with this method (405): the error page, not the API's
+    JSON, in the visitor's language and with their header when they are signed in."""
+    if request.cookies.get(SESSION_COOKIE):
+        try:
+            await page_caller(request, request.app.state.runtime)
+        except Exception:  # not signed in, or the database is away: the page as for anyone
+            pass
+    response = render_error(request, exc.status_code, "")  # Starlette's words are English
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -91,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return await pantau_error(
                 request, Invalid("The request body could not be read: send valid JSON (UTF-8)")
             )
+        if _wants_html(request) and not request.url.path.startswith("/static/"):
+            return await page_not_served(request, exc)
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)

@@ -46,7 +46,7 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         log_level="info",
         **proxy_options(settings),
-        **UVICORN_WEBSOCKET_OPTIONS,  # type: ignore[arg-type]
+        **UVICORN_WEBSOCKET_OPTIONS,
     )
 
 

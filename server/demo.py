@@ -55,6 +55,8 @@ DEMO_PASSWORD = "pantau-demo"
 class Demo:
     rng: random.Random
     today: date
+    # The real moment the demo is loaded: nothing in it may happen later than this.
+    started: datetime
     units: list[tuple[Unit, list[Unit]]] = field(default_factory=list)
     people: dict[int, list[User]] = field(default_factory=dict)  # unit id -> staff
     logins: list[tuple[str, str, str]] = field(default_factory=list)
@@ -228,7 +230,7 @@ async def _history(runtime: Runtime, demo: Demo, project_id: int, lead: User, mi
             if day > demo.today:
                 break
             progress = min(100 if finish else target, progress + max(5, target * step // 5 - progress))
-            clock.freeze(_at(day, demo.rng.randint(8, 16)))
+            clock.freeze(min(_at(day, demo.rng.randint(8, 16)), demo.started))
             async with runtime.transaction() as session:
                 await projects.post_update(
                     session,
@@ -285,7 +287,7 @@ async def _survey(runtime: Runtime, demo: Demo) -> None:
             mood = demo.rng.choice([(2, 4), (3, 4), (2, 3)])  # each unit has its own typical range
             for _ in range(demo.rng.randint(18, 30)):
                 day = demo.today - timedelta(days=demo.rng.randint(0, 55))
-                clock.freeze(_at(day, demo.rng.randint(8, 15)))
+                clock.freeze(min(_at(day, demo.rng.randint(8, 15)), demo.started))
                 answers = [demo.rng.randint(*mood) for _ in range(9)]
                 named = demo.rng.choice(staff[1:5]) if demo.rng.random() < 0.6 else None
                 async with runtime.transaction() as session:
@@ -369,7 +371,7 @@ async def load_demo(settings: Settings, seed: int = 2026) -> list[tuple[str, str
         async with runtime.sessionmaker() as session:
             if await session.scalar(select(Unit.id).limit(1)) is not None:
                 return []
-        demo = Demo(rng=random.Random(seed), today=clock.today())
+        demo = Demo(rng=random.Random(seed), today=clock.today(), started=clock.now())
         real_now = clock.now()
         clock.freeze(real_now - timedelta(days=61))
         async with runtime.transaction() as session:

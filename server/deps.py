@@ -1,5 +1,6 @@
 """Request dependencies, named so that handler signatures read like prose."""
 
+import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -73,10 +74,29 @@ async def user_from_credentials(
     return await active_user(session, web_session.user_id if web_session else None)
 
 
+CSRF_HEADER = "X-CSRF-Token"
+
+
+async def _check_csrf_header(request: Request, session: AsyncSession, cookie: str) -> None:
+    """A browser sends the session cookie with any request to this site, whichever page made it: a change
+    through the API with the cookie must also carry the session's CSRF token (the one in the pages'
+    forms) in the X-CSRF-Token header, which another site's page cannot read. Reads need none (another
+    site cannot read the answer, and the pages link to the exports); bearer tokens need none (nobody
+    sends them for you). A session that has ended is left to the caller check (401)."""
+    record = await find_web_session(session, cookie)
+    sent = request.headers.get(CSRF_HEADER, "")
+    if record is not None and not hmac.compare_digest(sent.encode(), record.csrf_token.encode()):
+        raise Forbidden(
+            "A change through the API with the session cookie needs the X-CSRF-Token header (the "
+            "page's CSRF token); scripts send a bearer token instead"
+        )
+
+
 async def _caller(request: Request, session: AsyncSession, runtime: Runtime, token: str | None) -> User:
-    user = await user_from_credentials(
-        session, runtime, bearer_token=token, cookie=request.cookies.get(SESSION_COOKIE)
-    )
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not token and cookie and request.method not in READ_ONLY_METHODS:
+        await _check_csrf_header(request, session, cookie)
+    user = await user_from_credentials(session, runtime, bearer_token=token, cookie=cookie)
     if user is None:
         raise NotAuthenticated("Not authenticated: sign in or send a valid bearer token")
     request.state.user = user

@@ -166,3 +166,10 @@ async def test_a_malformed_page_address_gets_the_error_page_and_the_api_gets_jso
     assert "<!doctype html>" in page.text.lower()
     api = await client.get("/api/v1/projects/%C2%B2", headers=world.auth(world.member))
     assert api.status_code == 422 and _detail(api)[0]["loc"] == ["path", "project_id"]
+
+
+async def test_an_explicit_null_password_is_refused_not_a_server_error(client, world):
+    response = await client.patch(
+        f"/api/v1/users/{world.member.id}", json={"password": None}, headers=world.auth(world.admin)
+    )
+    assert response.status_code == 422 and response.json()["detail"] == "password cannot be empty"

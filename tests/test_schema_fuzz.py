@@ -37,7 +37,7 @@ def server(tmp_path_factory) -> Iterator[str]:
             [sys.executable, "-m", "server", "serve", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=open("/tmp/h8/server_err.txt", "a"),  # noqa
+            stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
         try:

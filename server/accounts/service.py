@@ -194,7 +194,7 @@ async def update_user(
             raise Invalid("A person cannot be their own supervisor")
         if await session.get(User, changes["supervisor_id"]) is None:
             raise Invalid(f"Supervisor {changes['supervisor_id']} does not exist")
-    for field in ("name", "role", "unit_id", "is_active"):
+    for field in ("name", "role", "unit_id", "is_active", "password"):
         if field in changes and changes[field] is None:
             raise Invalid(f"{field} cannot be empty")
     if user.role == Role.admin and user.is_active:

@@ -135,8 +135,8 @@ async def unit_ikm(session: AsyncSession, *, unit_id: int, period: Period) -> Ik
         period=str(period),
         n=result.n,
         ikm=_rounded(result.ikm),
-        mutu=result.mutu,  # type: ignore[arg-type]
-        kinerja=result.kinerja,  # type: ignore[arg-type]
+        mutu=result.mutu,
+        kinerja=result.kinerja,
         per_element=[_rounded(nrr) for nrr in result.nrr],
         min_sample=required,
         sample_ok=result.n >= required,
@@ -157,7 +157,7 @@ async def answers_naming(
         .order_by(Feedback.created_at, Feedback.id)
     )
     for feedback in rows:
-        found[feedback.employee_id].append(feedback)  # type: ignore[index]
+        found[feedback.employee_id].append(feedback)
     return found
 
 

@@ -190,7 +190,7 @@ def _timeliness(
 def _quality(work: list[ClosedWork], target: Decimal, sources: list[dict[str, Any]]) -> Indicator:
     scored = [(w, s) for w, s in zip(work, sources, strict=True) if w.quality_counts]
     pending = sum(1 for w in work if w.milestone.quality_status == PENDING)
-    value = weighted_quality([(w.milestone.weight, w.milestone.quality) for w, _ in scored])  # type: ignore[misc]
+    value = weighted_quality([(w.milestone.weight, w.milestone.quality) for w, _ in scored])
     explanation = (
         message(
             N_(

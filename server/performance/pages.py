@@ -156,7 +156,7 @@ async def post_evaluation(
             by=user,
             user_id=user_id,
             period=period,
-            data=EvaluationSet(hasil_kerja=shown["hasil_kerja"], reason=shown["reason"] or None),  # type: ignore[arg-type]
+            data=EvaluationSet(hasil_kerja=shown["hasil_kerja"], reason=shown["reason"] or None),
         ),
         session=session,
         shown=SHOWN,
@@ -191,7 +191,7 @@ async def post_behaviour(
             user_id=user_id,
             period=period,
             data=BehaviourSet(
-                rating=shown["rating"],  # type: ignore[arg-type]
+                rating=shown["rating"],
                 note=shown["note"].strip() or None,
                 values={k: v for k, v in notes.items() if v} or None,  # type: ignore[misc]
             ),

@@ -364,4 +364,4 @@ def listen() -> None:
         (feedback_listeners, on_feedback),
     ):
         if handler not in listeners:
-            listeners.append(handler)  # type: ignore[arg-type]
+            listeners.append(handler)

@@ -59,7 +59,7 @@ async def _distribution(
     unit_names = {u.id: u.name for u in await list_units(session)}
     people = []
     for person in staff:
-        rating = ratings.get(person.id)  # type: ignore[arg-type]
+        rating = ratings.get(person.id)
         hasil, perilaku = (rating.hasil_kerja, rating.perilaku) if rating else (None, None)
         people.append(
             {
@@ -110,7 +110,7 @@ async def post_organisation_result(
             by=user,
             unit_id=unit_id,
             period=period,
-            result=OrganisationResultSet(result=form.text("result")).result,  # type: ignore[arg-type]
+            result=OrganisationResultSet(result=form.text("result")).result,
         ),
         session=session,
         shown=(409, 422),
@@ -231,7 +231,7 @@ async def post_targets(
             request, session, user, unit_id, period, status_code=422, error=message, form=shown
         )
     _, problem = await attempt(
-        lambda: set_targets(session, by_id=user.id, unit_id=unit_id, period=period, body=body),  # type: ignore[arg-type]
+        lambda: set_targets(session, by_id=user.id, unit_id=unit_id, period=period, body=body),
         session=session,
         reload=(user,),
     )

@@ -296,10 +296,10 @@ async def project_burnup(session: AsyncSession, project: Project, *, today: date
             )
     facts = [
         MilestoneFacts(
-            id=m.id,  # type: ignore[arg-type]
+            id=m.id,
             title=m.title,
             weight=m.weight,
-            created_on=created.get(m.id, _wib(m.created_at)),  # type: ignore[arg-type]
+            created_on=created.get(m.id, _wib(m.created_at)),
             closed_on=m.closed_on if m.status == MilestoneStatus.closed else None,
         )
         for m in milestones

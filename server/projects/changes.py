@@ -96,7 +96,7 @@ async def record_milestone_change(
         session,
         actor_id=actor.id if actor else None,
         entity="milestone",
-        entity_id=milestone.id,  # type: ignore[arg-type]
+        entity_id=milestone.id,
         action=action,
         before=before,
         after=after,

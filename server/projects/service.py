@@ -261,7 +261,7 @@ async def close_milestone(
     milestone.closed_at = clock.now()
     milestone.closed_by = by.id
     milestone.close_note = note
-    milestone.delivered_on = await delivered_on(session, milestone.id, assignee_ids)  # type: ignore[arg-type]
+    milestone.delivered_on = await delivered_on(session, milestone.id, assignee_ids)
     milestone.delivery_accepted = data.delivery_accepted
     milestone.delivery_reason = None if data.delivery_accepted else delivery_reason
     milestone.late_working_days = await count_late(

@@ -57,8 +57,8 @@ async def open_board(
     query: str,
     authorization: str | None,
     cookie: str | None,
-    origin: str | None = None,
-    host: str | None = None,
+    origin: str | None,
+    host: str | None,
 ) -> None:
     """Check the caller, send the snapshot or the replay, then hand the socket to the hub.
     The connection is already accepted: a refusal is a close code, not an HTTP status (a foreign
