@@ -3,6 +3,8 @@ milestone with its quality score (and the delivery), corrects or reopens it, add
 rater scores the quality of the lead's own work. Each calls the same service function as the API, so
 the rules (and the history they write) are the API's; each works without JavaScript."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -36,6 +38,21 @@ def _not_saved(request: Request, project_id: int, detail: str, status_code: int 
 
 def _refused(request: Request, project_id: int, problem: Problem) -> Response:
     return _not_saved(request, project_id, problem, problem.status_code)
+
+
+async def _milestone_change(
+    request: Request,
+    session: SessionDep,
+    project_id: int,
+    milestone_id: int,
+    change: Any,
+    shown: tuple[int, ...] = (409, 422),
+) -> Response:
+    """Run a lead's or rater's change to one milestone: back to it when saved, the refusal inline when not."""
+    _, problem = await attempt(change, session=session, shown=shown)
+    if problem:
+        return _refused(request, project_id, problem)
+    return RedirectResponse(_back(project_id, f"#milestone-{milestone_id}"), status_code=303)
 
 
 @router.post("/projects/{project_id}/milestones")
@@ -76,19 +93,18 @@ async def reschedule(
     due = form.date("due_date")
     if due is None:
         return _not_saved(request, project_id, N_("Isi tanggal tenggat baru yang benar."))
-    _, problem = await attempt(
+    return await _milestone_change(
+        request,
+        session,
+        project_id,
+        milestone_id,
         lambda: service.reschedule_milestone(
             session,
             by=user,
             milestone_id=milestone_id,
             data=MilestoneReschedule(due_date=due, reason=form.text("reason")),
         ),
-        session=session,
-        shown=(409, 422),
     )
-    if problem:
-        return _refused(request, project_id, problem)
-    return RedirectResponse(_back(project_id, f"#milestone-{milestone_id}"), status_code=303)
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/close")
@@ -100,7 +116,11 @@ async def close(
         return _not_saved(request, project_id, PICK_QUALITY)
     if form.text("closed_on").strip() and closed_on is None:
         return _not_saved(request, project_id, N_("Isi tanggal selesai yang benar."))
-    _, problem = await attempt(
+    return await _milestone_change(
+        request,
+        session,
+        project_id,
+        milestone_id,
         lambda: service.close_milestone(
             session,
             by=user,
@@ -113,12 +133,7 @@ async def close(
                 delivery_reason=form.text("delivery_reason").strip() or None,
             ),
         ),
-        session=session,
-        shown=(409, 422),
     )
-    if problem:
-        return _refused(request, project_id, problem)
-    return RedirectResponse(_back(project_id, f"#milestone-{milestone_id}"), status_code=303)
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/quality")
@@ -129,19 +144,18 @@ async def score_quality(
     quality = form.number("quality")
     if quality is None:
         return _not_saved(request, project_id, PICK_QUALITY)
-    _, problem = await attempt(
+    return await _milestone_change(
+        request,
+        session,
+        project_id,
+        milestone_id,
         lambda: corrections.score_quality(
             session,
             by=user,
             milestone_id=milestone_id,
             data=MilestoneQuality(quality=quality, note=form.text("note").strip() or None),
         ),
-        session=session,
-        shown=(409, 422),
     )
-    if problem:
-        return _refused(request, project_id, problem)
-    return RedirectResponse(_back(project_id, f"#milestone-{milestone_id}"), status_code=303)
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/correct")
@@ -156,7 +170,11 @@ async def correct(
         return _not_saved(request, project_id, N_("Isi tanggal yang benar, atau kosongkan."))
     if form.text("quality").strip() and quality is None:
         return _not_saved(request, project_id, N_("Pilih nilai kualitas 1 sampai 5, atau kosongkan."))
-    _, problem = await attempt(
+    return await _milestone_change(
+        request,
+        session,
+        project_id,
+        milestone_id,
         lambda: corrections.correct_milestone(
             session,
             by=user,
@@ -169,12 +187,8 @@ async def correct(
                 reason=form.text("reason"),
             ),
         ),
-        session=session,
         shown=(403, 409, 422),
     )
-    if problem:
-        return _refused(request, project_id, problem)
-    return RedirectResponse(_back(project_id, f"#milestone-{milestone_id}"), status_code=303)
 
 
 @router.post("/projects/{project_id}/members")
