@@ -171,19 +171,30 @@ class RedisProcess:
 
 class TcpProxy:
     """Forwards a local port to a server; stop() refuses new connections and cuts open ones, so a
-    test can make the database unreachable without touching the machine's PostgreSQL."""
+    test can make the database unreachable without touching the machine's PostgreSQL. pause() stops
+    forwarding without closing anything: to its clients the server looks paused (stopped by SIGSTOP,
+    swapping, stuck) until resume()."""
 
     def __init__(self, port: int, target: tuple[str, int]) -> None:
         self.port = port
         self.target = target
         self.server: asyncio.base_events.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
+        self.flowing = asyncio.Event()
+        self.flowing.set()
 
     async def start(self) -> "TcpProxy":
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
         return self
 
+    def pause(self) -> None:
+        self.flowing.clear()
+
+    def resume(self) -> None:
+        self.flowing.set()
+
     async def stop(self) -> None:
+        self.flowing.set()
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
@@ -203,6 +214,7 @@ class TcpProxy:
         async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
             try:
                 while data := await source.read(65536):
+                    await self.flowing.wait()  # held, as bytes wait in a paused server's socket
                     sink.write(data)
                     await sink.drain()
             except (ConnectionError, OSError):
