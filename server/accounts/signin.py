@@ -13,7 +13,7 @@ has already ended, so a sign-in holds neither the event loop nor a database lock
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from ipaddress import IPv6Address, ip_address, ip_network
 
 import redis.asyncio as redis
@@ -65,28 +65,26 @@ def _refusal(refusals: list[TooManyRequests]) -> TooManyRequests:
     return TooManyRequests(f"Too many failed sign-ins: try again in {wait} seconds.", retry_after=wait)
 
 
-async def _used_up(limiter: Limiter, counters: Iterable[Counter]) -> None:
-    """429 when any counter has no attempt left (nothing is counted)."""
+async def _on_every(step: Callable[..., Awaitable[None]], counters: Iterable[Counter]) -> None:
+    """Run `step` (the limiter's check or hit) on every counter, then one 429 for all that refused."""
     refusals = []
     for item, identifiers in counters:
         try:
-            await limiter.check(item, *identifiers)
+            await step(item, *identifiers)
         except TooManyRequests as refusal:
             refusals.append(refusal)
     if refusals:
         raise _refusal(refusals)
+
+
+async def _used_up(limiter: Limiter, counters: Iterable[Counter]) -> None:
+    """429 when any counter has no attempt left (nothing is counted)."""
+    await _on_every(limiter.check, counters)
 
 
 async def _count_failure(limiter: Limiter, counters: Iterable[Counter]) -> None:
     """Count a failed attempt on every counter; 429 (instead of 401) when it went over one of them."""
-    refusals = []
-    for item, identifiers in counters:
-        try:
-            await limiter.hit(item, *identifiers)
-        except TooManyRequests as refusal:
-            refusals.append(refusal)
-    if refusals:
-        raise _refusal(refusals)
+    await _on_every(limiter.hit, counters)
 
 
 async def _forget(limiter: Limiter, counters: Iterable[Counter]) -> None:
