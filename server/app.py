@@ -35,6 +35,7 @@ from server.feedback import pages as feedback_pages
 from server.feedback import routes as feedback_routes
 from server.middleware import SecurityHeaders
 from server.pages import help as help_pages
+from server.pages import moved as moved_pages
 from server.pages import routes as page_routes
 from server.pages.deps import page_caller
 from server.pages.render import render_error
@@ -157,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_routes.router)
     app.include_router(performance_routes.router)
     app.include_router(calendar_routes.router)
+    # Before the pages: an old address like /admin/users/baru would otherwise match /admin/users/{user_id}.
+    app.include_router(moved_pages.router)
     app.include_router(feedback_pages.router)
     app.include_router(performance_pages.router)
     app.include_router(account_pages.router)

@@ -55,7 +55,7 @@ async def import_page(request: Request, admin: AdminPage, selesai: str = "") -> 
     return _page(request, imported=form_number(selesai))
 
 
-@router.get("/admin/import/contoh.csv")
+@router.get("/admin/import/example.csv")
 async def example_csv(session: SessionDep, admin: AdminPage) -> Response:
     """An example file with the expected columns, naming a real unit of this installation."""
     units = await list_units(session)
@@ -105,7 +105,7 @@ async def _report_page(
     )
 
 
-@router.post("/admin/import/periksa")
+@router.post("/admin/import/check")
 async def check_file(
     request: Request, session: SessionDep, form: UploadForm, admin: AdminPageCaller
 ) -> Response:
@@ -135,7 +135,7 @@ async def check_file(
     )
 
 
-@router.post("/admin/import/impor")
+@router.post("/admin/import/apply")
 async def import_file(
     request: Request, session: SessionDep, runtime: RuntimeDep, form: UploadForm, admin: AdminPageCaller
 ) -> Response:

@@ -124,7 +124,7 @@ async def _user_form_context(session: AsyncSession, unit_id: int | None) -> dict
     }
 
 
-@router.get("/admin/users/baru", response_class=HTMLResponse)
+@router.get("/admin/users/new", response_class=HTMLResponse)
 async def new_user_page(request: Request, session: SessionDep, admin: AdminPage) -> Response:
     context = await _user_form_context(session, None)
     return render(request, "admin_user_new.html", errors={}, form={"role": "staff"}, detail=None, **context)
@@ -141,7 +141,7 @@ def _field_errors(exc: ValidationError, errors: Errors) -> str | None:
     return detail
 
 
-@router.post("/admin/users/baru")
+@router.post("/admin/users/new")
 async def create_user(
     request: Request, session: SessionDep, admin: AdminPageCaller, posted: CallerForm
 ) -> Response:

@@ -232,12 +232,12 @@ async def submit_survey(
         return await _form(request, session, unit, status_code=status, values=values, error=error)
     # Duplicate or suspect answers get the same thanks: a person at a shared kiosk is not told they were
     # left out, and a script learns nothing from the reply.
-    response = RedirectResponse(f"/survey/{unit.id}/terima-kasih", status_code=303)
+    response = RedirectResponse(f"/survey/{unit.id}/thanks", status_code=303)
     _remember_device(request, response)
     return response
 
 
-@router.get("/survey/{unit_id}/terima-kasih", response_class=HTMLResponse)
+@router.get("/survey/{unit_id}/thanks", response_class=HTMLResponse)
 async def survey_thanks(unit_id: int, request: Request, session: SessionDep) -> Response:
     unit = await get_unit(session, unit_id)
     return render(request, "survey_thanks.html", unit=unit)

@@ -30,14 +30,14 @@ def _as_date(value: date | datetime | str) -> date:
     return value
 
 
-def tanggal(value: date | datetime | str | None, locale: str = LOCALE) -> str:
+def long_date(value: date | datetime | str | None, locale: str = LOCALE) -> str:
     """28 November 2026 (the same in English)."""
     if value is None:
         return "–"
     return format_date(_as_date(value), format="d MMMM y", locale=locale)
 
 
-def tanggal_pendek(value: date | datetime | str | None, locale: str = LOCALE) -> str:
+def short_date(value: date | datetime | str | None, locale: str = LOCALE) -> str:
     """28 Nov 2026 — for cards and tables where space is short (the board uses the same form)."""
     if value is None:
         return "–"
@@ -48,7 +48,7 @@ def tanggal_pendek(value: date | datetime | str | None, locale: str = LOCALE) ->
 _TIME = {"id": "HH.mm", "en": "HH:mm"}
 
 
-def waktu(value: datetime | str | None, locale: str = LOCALE) -> str:
+def date_time(value: datetime | str | None, locale: str = LOCALE) -> str:
     """28 Nov 2026 14.05 WIB."""
     if value is None:
         return "–"
@@ -58,27 +58,27 @@ def waktu(value: datetime | str | None, locale: str = LOCALE) -> str:
     return format_datetime(value, format=pattern, tzinfo=clock.JAKARTA, locale=locale) + " WIB"
 
 
-def angka(value: float | int | None, digits: int = 1, locale: str = LOCALE) -> str:
+def number(value: float | int | None, digits: int = 1, locale: str = LOCALE) -> str:
     """86,1 — Indonesian decimal comma (86.1 in English)."""
     if value is None:
         return "–"
     return format_decimal(round(value, digits), format="#,##0." + "#" * digits, locale=locale)
 
 
-def persen(value: float | int | None, digits: int = 1, locale: str = LOCALE) -> str:
+def percent(value: float | int | None, digits: int = 1, locale: str = LOCALE) -> str:
     """86,11% — a number with its percent sign."""
-    return "–" if value is None else angka(value, digits, locale) + "%"
+    return "–" if value is None else number(value, digits, locale) + "%"
 
 
 def _locale_filters(locale: str) -> dict[str, Callable[..., str]]:
     return {
         name: partial(function, locale=locale)
         for name, function in (
-            ("tanggal", tanggal),
-            ("tanggal_pendek", tanggal_pendek),
-            ("waktu", waktu),
-            ("angka", angka),
-            ("persen", persen),
+            ("long_date", long_date),
+            ("short_date", short_date),
+            ("date_time", date_time),
+            ("number", number),
+            ("percent", percent),
         )
     }
 

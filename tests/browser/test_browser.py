@@ -234,7 +234,7 @@ async def test_public_survey_on_a_phone_without_signing_in(
     await shot(page, "form")
     await page.get_by_role("button", name="Kirim jawaban").click()
 
-    await page.wait_for_url(re.compile(rf"/survey/{unit}/terima-kasih$"))
+    await page.wait_for_url(re.compile(rf"/survey/{unit}/thanks$"))
     await expect(page.get_by_role("heading", name="Terima kasih!")).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     async with demo_server.api() as http:

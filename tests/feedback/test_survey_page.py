@@ -84,7 +84,7 @@ async def test_posting_the_form_stores_one_answer_and_thanks(client, world, runt
     form = answers(token=token, employee_id=str(world.member.id), comment="Petugas ramah.")
     response = await client.post(f"/survey/{world.dinas.id}", data=form)
     assert response.status_code == 303
-    assert response.headers["location"] == f"/survey/{world.dinas.id}/terima-kasih"
+    assert response.headers["location"] == f"/survey/{world.dinas.id}/thanks"
     [feedback] = await stored(runtime)
     assert feedback.answers == [2, 3, 4, 1, 2, 3, 4, 1, 2]
     assert (feedback.unit_id, feedback.employee_id, feedback.comment) == (
@@ -262,7 +262,7 @@ async def test_unknown_unit_is_the_friendly_404_page(client, world):
     for response in (
         await client.get("/survey/999999"),
         await client.post("/survey/999999", data=answers()),
-        await client.get("/survey/999999/terima-kasih"),
+        await client.get("/survey/999999/thanks"),
     ):
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("text/html")

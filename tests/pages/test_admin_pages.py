@@ -15,10 +15,10 @@ ADMIN_PAGES = [
     "/admin/units",
     "/admin/units/{unit}",
     "/admin/users",
-    "/admin/users/baru",
+    "/admin/users/new",
     "/admin/users/{user}",
     "/admin/import",
-    "/admin/import/contoh.csv",
+    "/admin/import/example.csv",
     "/admin/history",
 ]
 CLEAN_ROWS = (
@@ -145,7 +145,7 @@ async def test_admin_forms_without_the_csrf_token_change_nothing(client, world, 
     edit = form | {"name": "Diubah", "role": "staff", "unit_id": str(world.bidang.id), "email": ""}
     assert (await client.post(f"/admin/users/{world.member.id}", data=edit)).status_code == 403
     files = {"file": ("pegawai.csv", ("NIP,Nama,Unit\n" + CLEAN_ROWS).encode(), "text/csv")}
-    assert (await client.post("/admin/import/periksa", data=form, files=files)).status_code == 403
+    assert (await client.post("/admin/import/check", data=form, files=files)).status_code == 403
     assert await _count(runtime, Unit) == units
     assert (await _get(runtime, User, world.member.id)).name == world.member.name
     assert (await _get(runtime, Unit, world.bidang.id)).name == world.bidang.name
@@ -247,7 +247,7 @@ async def test_an_admin_cannot_disable_their_own_account(client, world, runtime)
 
 
 async def test_admin_creates_a_user_with_a_password(client, world, runtime):
-    token = await _admin_page(client, world, "/admin/users/baru")
+    token = await _admin_page(client, world, "/admin/users/new")
     form = {
         "csrf_token": token,
         "username": "sari.l",
@@ -260,24 +260,24 @@ async def test_admin_creates_a_user_with_a_password(client, world, runtime):
         "password": "rahasia-baru",
         "password_confirm": "rahasia-baru",
     }
-    response = await client.post("/admin/users/baru", data=form)
+    response = await client.post("/admin/users/new", data=form)
     assert response.status_code == 303
     async with runtime.sessionmaker() as db:
         sari = await db.scalar(select(User).where(User.username == "sari.l"))
     assert (sari.nip, sari.supervisor_id) == ("198703102012012005", world.lead.id)
     assert response.headers["location"] == f"/admin/users/{sari.id}?saved=1"
-    again = await client.post("/admin/users/baru", data=form | {"username": "sari.lain"})
+    again = await client.post("/admin/users/new", data=form | {"username": "sari.lain"})
     assert (
         again.status_code == 409 and 'value="sari.lain"' in again.text
     )  # the same NIP already has an account
     assert await _count(runtime, User, User.nip == "198703102012012005") == 1
-    bad = await client.post("/admin/users/baru", data=form | {"nip": "123", "password_confirm": "beda"})
+    bad = await client.post("/admin/users/new", data=form | {"nip": "123", "password_confirm": "beda"})
     assert bad.status_code == 422 and "NIP harus 18 angka" in bad.text and "tidak sama" in bad.text
 
 
 async def _check(client, token, content: bytes, filename="pegawai.csv"):
     return await client.post(
-        "/admin/import/periksa", data={"csrf_token": token}, files={"file": (filename, content, "text/csv")}
+        "/admin/import/check", data={"csrf_token": token}, files={"file": (filename, content, "text/csv")}
     )
 
 
@@ -299,7 +299,7 @@ async def test_a_bad_file_shows_each_bad_row_and_imports_nothing(client, world, 
     # Each bad row lists its problems, as the importer words them.
     assert len(re.findall(r'<ul class="problems"><li>', table.group(0))) == 3
     assert "3 dari 4 baris bermasalah" in response.text
-    assert 'action="/admin/import/impor"' not in response.text
+    assert 'action="/admin/import/apply"' not in response.text
     assert await _count(runtime, User) == users and await _count(runtime, ImportUpload) == 0
 
 
@@ -311,7 +311,7 @@ async def test_a_clean_file_is_checked_then_imported(client, world, runtime):
     assert "File bersih: 2 baris siap diimpor." in checked.text
     assert await _count(runtime, User) == users  # step 1 writes no account
     upload_id = re.search(r'name="upload_id" value="(\d+)"', checked.text).group(1)
-    imported = await client.post("/admin/import/impor", data={"csrf_token": token, "upload_id": upload_id})
+    imported = await client.post("/admin/import/apply", data={"csrf_token": token, "upload_id": upload_id})
     assert imported.status_code == 303 and imported.headers["location"] == "/admin/import?selesai=2"
     assert "2 akun pegawai berhasil diimpor" in (await client.get(imported.headers["location"])).text
     async with runtime.sessionmaker() as db:
@@ -319,7 +319,7 @@ async def test_a_clean_file_is_checked_then_imported(client, world, runtime):
         hadi = await db.scalar(select(User).where(User.nip == "199001012011011001"))
     assert sari.supervisor_id == hadi.id and hadi.role == "leader"
     assert await _count(runtime, User) == users + 2 and await _count(runtime, ImportUpload) == 0
-    twice = await client.post("/admin/import/impor", data={"csrf_token": token, "upload_id": upload_id})
+    twice = await client.post("/admin/import/apply", data={"csrf_token": token, "upload_id": upload_id})
     assert twice.status_code == 409 and await _count(runtime, User) == users + 2
 
 
@@ -332,14 +332,14 @@ async def test_another_admins_checked_file_cannot_be_imported(client, world, run
     client.cookies.clear()
     other_token = await _admin_page(client, world, "/admin/import", admin=other)
     response = await client.post(
-        "/admin/import/impor", data={"csrf_token": other_token, "upload_id": upload_id}
+        "/admin/import/apply", data={"csrf_token": other_token, "upload_id": upload_id}
     )
     assert response.status_code == 409 and await _count(runtime, User, User.nip == "198703102012011005") == 0
 
 
 async def test_example_csv_checks_clean(client, world):
     token = await _admin_page(client, world, "/admin/import")
-    example = await client.get("/admin/import/contoh.csv")
+    example = await client.get("/admin/import/example.csv")
     assert example.headers["content-type"].startswith("text/csv")
     assert "attachment" in example.headers["content-disposition"]
     assert example.text.lstrip("\ufeff").startswith("NIP,Nama,Unit,NIP Atasan,Peran,Email")

@@ -229,13 +229,13 @@ def _requests(
 
 def test_the_fuzzer_finds_the_page_forms_and_their_fields(app):
     routes = _post_routes(app)
-    assert {"/admin/users/baru", "/projects/{project_id}/milestones", "/survey/{unit_id}", "/login"} <= set(
+    assert {"/admin/users/new", "/projects/{project_id}/milestones", "/survey/{unit_id}", "/login"} <= set(
         routes
     )
     assert not [path for path in routes if path.startswith("/api/")]
     forms = _page_forms()
     assert {"title", "due_date", "weight"} <= forms[_shape("/projects/{project_id}/milestones")][0]
-    assert {"name", "nip", "username"} <= forms[_shape("/admin/users/baru")][0]
+    assert {"name", "nip", "username"} <= forms[_shape("/admin/users/new")][0]
     assert {"hasil_kerja", "reason", "timeliness"} <= forms["{}"][0]  # evaluation and targets
 
 

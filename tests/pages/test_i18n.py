@@ -16,7 +16,7 @@ from server.accounts.models import User
 from server.calendar.periods import Period
 from server.feedback.ikm import ELEMENTS
 from server.pages import i18n
-from server.pages.render import angka, persen, tanggal, tanggal_pendek, waktu
+from server.pages.render import number, percent, long_date, short_date, date_time
 from server.performance.indicators import LABELS
 from server.performance.messages import in_indonesian
 from server.performance.models import BERAKHLAK
@@ -219,17 +219,20 @@ async def test_an_indonesian_page_message_is_shown_in_english_on_an_english_page
 
 def test_dates_and_numbers_follow_the_language():
     day = date(2026, 11, 28)
-    assert tanggal(day) == "28 November 2026" and tanggal(day, locale="en") == "28 November 2026"
-    assert tanggal(date(2026, 8, 17)) == "17 Agustus 2026" and tanggal(date(2026, 8, 17), locale="en") == (
-        "17 August 2026"
-    )
-    assert tanggal_pendek(date(2026, 8, 17)) == "17 Agu 2026"
-    assert tanggal_pendek(date(2026, 8, 17), locale="en") == "17 Aug 2026"
-    assert angka(Decimal("86.11"), 2) == "86,11" and angka(Decimal("86.11"), 2, locale="en") == "86.11"
-    assert angka(12345.5) == "12.345,5" and angka(12345.5, locale="en") == "12,345.5"
-    assert persen(86.11, 2) == "86,11%" and persen(86.11, 2, locale="en") == "86.11%"
+    assert long_date(day) == "28 November 2026" and long_date(day, locale="en") == "28 November 2026"
+    assert long_date(date(2026, 8, 17)) == "17 Agustus 2026" and long_date(
+        date(2026, 8, 17), locale="en"
+    ) == ("17 August 2026")
+    assert short_date(date(2026, 8, 17)) == "17 Agu 2026"
+    assert short_date(date(2026, 8, 17), locale="en") == "17 Aug 2026"
+    assert number(Decimal("86.11"), 2) == "86,11" and number(Decimal("86.11"), 2, locale="en") == "86.11"
+    assert number(12345.5) == "12.345,5" and number(12345.5, locale="en") == "12,345.5"
+    assert percent(86.11, 2) == "86,11%" and percent(86.11, 2, locale="en") == "86.11%"
     moment = datetime(2026, 11, 28, 7, 5, tzinfo=UTC)
-    assert waktu(moment) == "28 Nov 2026 14.05 WIB" and waktu(moment, locale="en") == "28 Nov 2026 14:05 WIB"
+    assert (
+        date_time(moment) == "28 Nov 2026 14.05 WIB"
+        and date_time(moment, locale="en") == "28 Nov 2026 14:05 WIB"
+    )
 
 
 def test_period_labels_follow_the_request_language():

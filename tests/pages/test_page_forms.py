@@ -51,7 +51,7 @@ def _filled(path: str, world, setup) -> str:
 async def test_every_page_form_is_among_the_checked_ones(app):
     posts = _page_posts(app)
     assert len(posts) >= 20, posts  # the enumeration below sees the app's forms, not an empty list
-    assert "/people/{user_id}/behaviour" in posts and "/admin/import/periksa" in posts
+    assert "/people/{user_id}/behaviour" in posts and "/admin/import/check" in posts
 
 
 @pytest.mark.parametrize("token", [None, "palsu"])

@@ -127,7 +127,7 @@ def test_an_over_long_text_is_cut_at_the_xlsx_cell_limit_and_the_file_name_stays
 async def test_the_import_example_never_carries_a_stored_unit_name_as_a_formula(client, world, runtime):
     await _stored(runtime, Unit, world.sibling.id, name='=HYPERLINK("http://example.com","x")')
     await log_in(client, world.admin)
-    response = await client.get("/admin/import/contoh.csv")
+    response = await client.get("/admin/import/example.csv")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == 'attachment; filename="contoh-impor-pegawai.csv"'
     units = {row[2] for row in _csv_rows(response)[1:]}
