@@ -16,7 +16,7 @@ from server.accounts.models import User
 from server.calendar.periods import Period
 from server.feedback.ikm import ELEMENTS
 from server.pages import i18n
-from server.pages.render import number, percent, long_date, short_date, date_time
+from server.pages.render import date_time, long_date, number, percent, short_date
 from server.performance.indicators import LABELS
 from server.performance.messages import in_indonesian
 from server.performance.models import BERAKHLAK
