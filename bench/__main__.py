@@ -8,6 +8,7 @@ BENCHMARKS = {
     "snapshot": "bench.snapshot",
     "ws": "bench.ws",
     "soak": "bench.soak",
+    "serialise": "bench.serialise",
 }
 
 

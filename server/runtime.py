@@ -14,7 +14,6 @@ from server.accounts.models import AppSetting
 from server.config import Settings
 from server.db import checkpoint, is_sqlite, make_engine, make_sessionmaker, transaction
 from server.errors import Conflict
-from server.performance.service import listen
 from server.ratelimit import Limiter
 from server.realtime.broker import MemoryBroker, make_broker
 from server.realtime.events import (
@@ -50,7 +49,6 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
-        listen()
         lock_wait = settings.database_lock_wait_seconds
         engine = make_engine(settings.database_url, lock_wait=lock_wait)
         sessionmaker = make_sessionmaker(engine)

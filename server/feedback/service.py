@@ -27,8 +27,9 @@ from server.feedback.models import (
 from server.feedback.tokens import issue_token, spend_token
 
 FeedbackListener = Callable[[AsyncSession, Feedback], Awaitable[None]]
-# The performance domain registers here to recompute the named employee's satisfaction indicator,
-# in the same transaction as the answer.
+# Who reacts to a new or reviewed answer, in the same transaction: see server/reactions.py, the one module
+# that connects every domain's reactions (the performance domain recomputes the named employee's
+# satisfaction indicator).
 feedback_listeners: list[FeedbackListener] = []
 
 

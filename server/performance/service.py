@@ -18,7 +18,6 @@ from server.audit import record_change
 from server.calendar.locks import require_unlocked
 from server.calendar.periods import Period, month_of, today_jakarta
 from server.errors import Invalid
-from server.feedback.service import feedback_listeners
 from server.performance.access import rateable_person, viewable_person
 from server.performance.indicators import PersonIndicators, compute_indicators
 from server.performance.messages import N_, Message, message, sentences
@@ -27,7 +26,6 @@ from server.performance.overdue import open_overdue
 from server.performance.rules import RATING_LABELS_ID, UNIT_HEAD_SUGGESTION, predikat, suggest_hasil_kerja
 from server.performance.staleness import changes_since, snapshot
 from server.performance.targets import TargetsInForce, targets_in_force
-from server.projects.service import milestone_closed_listeners
 from server.realtime.events import record_event, unit_board
 
 
@@ -355,13 +353,3 @@ async def on_milestone_closed(
 async def on_feedback(session: AsyncSession, feedback: Any) -> None:
     if feedback.employee_id is not None:
         await recompute(session, [feedback.employee_id], month_of(feedback.created_at), ("satisfaction",))
-
-
-def listen() -> None:
-    """Connect the recomputation to the changes that cause it (idempotent: safe for every app start)."""
-    for listeners, handler in (
-        (milestone_closed_listeners, on_milestone_closed),
-        (feedback_listeners, on_feedback),
-    ):
-        if handler not in listeners:
-            listeners.append(handler)

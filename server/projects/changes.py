@@ -32,7 +32,8 @@ class MilestoneClosedListener(Protocol):
     ) -> None: ...
 
 
-# The performance domain registers here (server/performance/service.py `listen`, wired in create_app).
+# Who reacts, in the same transaction: see server/reactions.py, the one module that connects every
+# domain's reactions (the performance domain recomputes the timeliness and quality indicators).
 milestone_closed_listeners: list[MilestoneClosedListener] = []
 
 

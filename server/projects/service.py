@@ -68,7 +68,7 @@ from server.projects.rules import (
 )
 from server.realtime.events import access_changed
 
-__all__ = ["milestone_closed_listeners"]  # registered to by the performance domain
+__all__ = ["milestone_closed_listeners"]  # connected in server/reactions.py
 
 
 async def create_project(session: AsyncSession, *, by: User, data: ProjectCreate) -> ProjectRead:

@@ -2,10 +2,9 @@
 queueing the notices that make open boards follow access (AccessChanged), which go out the same way."""
 
 import functools
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import TextClause, event, func, insert, select, text
@@ -15,7 +14,7 @@ from sqlmodel import col
 
 from server import clock
 from server.db import delete_some
-from server.jsonenc import dumps, encode
+from server.jsonenc import dumps
 from server.realtime.models import BoardCounter, BoardEvent
 
 PENDING_KEY = "pantau_pending_events"
@@ -70,6 +69,13 @@ async def next_seqs(session: AsyncSession, boards: list[str]) -> dict[str, int]:
     return {board: int(seq) for board, seq in rows.all()}
 
 
+def envelope(*, seq: int, type: str, scope: str, at: datetime, data_json: str) -> str:
+    """Every board message, events and snapshots alike (API.md "Events"): seq, type, scope, at, data.
+    Assembled as text around data serialised beforehand, so that an event for several boards serialises
+    its data once, not once per board."""
+    return f'{{"seq":{seq},"type":{dumps(type)},"scope":{dumps(scope)},"at":{dumps(at)},"data":{data_json}}}'
+
+
 async def record_event(session: AsyncSession, *, boards: list[str], type: str, data: dict[str, Any]) -> None:
     """Append one event to each board's log and queue it for publishing after commit.
 
@@ -83,11 +89,7 @@ async def record_event(session: AsyncSession, *, boards: list[str], type: str, d
     rows: list[dict[str, Any]] = []
     for board in ordered:
         seq = seqs[board]
-        # The message is assembled as text so that data is serialised once, not once per board.
-        message = (
-            f'{{"seq":{seq},"type":{json.dumps(type)},"scope":{json.dumps(board)},'
-            f'"at":{json.dumps(encode(at))},"data":{data_json}}}'
-        )
+        message = envelope(seq=seq, type=type, scope=board, at=at, data_json=data_json)
         rows.append({"board": board, "seq": seq, "type": type, "at": at, "message": message})
         pending.append(OutgoingEvent(board=board, seq=seq, message=message))
     await session.execute(insert(BoardEvent.__table__), rows)  # one statement, no ORM bookkeeping

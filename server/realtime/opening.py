@@ -8,7 +8,6 @@ such board (or not yours to see), 4008 too slow (reconnect with `since`), 1008 a
 server error, 1012 the server is restarting. An open board that its viewer may no longer see (signed out,
 deactivated, removed from the project...) is closed with 4401 or 4404 too (server/realtime/access.py)."""
 
-import json
 import logging
 import re
 from typing import Protocol
@@ -20,9 +19,9 @@ from server import clock
 from server.accounts.security import token_digest
 from server.deps import SESSION_COOKIE, user_from_credentials
 from server.errors import NotFound
-from server.jsonenc import encode
+from server.jsonenc import dumps
 from server.projects.boards import board_view, check_board_access
-from server.realtime.events import board_position, can_replay_from, events_after
+from server.realtime.events import board_position, can_replay_from, envelope, events_after
 from server.realtime.hub import ClientSocket, Subscriber, text_frame
 from server.runtime import Runtime
 
@@ -233,5 +232,6 @@ async def snapshot_message(runtime: Runtime, kind: str, board_id: int, board: st
     (access is checked before), so boards opening together share one (`Hub.shared`)."""
     async with runtime.hub.opening_turns:
         position, data = await board_view(runtime.read_sessionmaker, kind, board_id)
-    snapshot = {"seq": position, "type": "snapshot", "scope": board, "at": encode(clock.now()), "data": data}
-    return position, json.dumps(snapshot, separators=(",", ":"), ensure_ascii=False)
+    return position, envelope(
+        seq=position, type="snapshot", scope=board, at=clock.now(), data_json=dumps(data)
+    )
