@@ -40,6 +40,10 @@ class ProjectBase(SQLModel):
 class Project(ProjectBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _created_at()
+    # An archived project leaves the boards and the lists of work but keeps its record (milestones,
+    # updates, history) for the evaluations that counted it.
+    archived_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    archived_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class ProjectCreate(ProjectBase):
@@ -159,6 +163,14 @@ class ProgressUpdate(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     blockers: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _created_at()
+    # A blocker's life cycle (null when the update reported none): open → acknowledged (by a leader) →
+    # resolved (by its author or the lead, with a note).
+    blocker_status: str | None = Field(default=None, max_length=16, index=True)
+    blocker_acknowledged_by: int | None = Field(default=None, foreign_key="user.id")
+    blocker_acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    blocker_resolved_by: int | None = Field(default=None, foreign_key="user.id")
+    blocker_resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    blocker_resolution: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class UpdateCreate(SQLModel):
