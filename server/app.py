@@ -4,6 +4,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -17,12 +18,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from server import resources
 from server.accounts import pages as account_pages
 from server.accounts import routes as account_routes
+from server.accounts.credentials import FIRST_PASSWORD_PAGE, PasswordChangeRequired
 from server.accounts.service import ensure_bootstrap_admin
 from server.apidocs import mount_docs
 from server.calendar import pages as calendar_pages
 from server.calendar import routes as calendar_routes
 from server.config import Settings, get_settings
-from server.deps import SESSION_COOKIE
 from server.errors import (
     Invalid,
     NotAuthenticated,
@@ -31,16 +32,23 @@ from server.errors import (
     Unavailable,
     validation_detail,
 )
+from server.feedback import ikm_pages
 from server.feedback import pages as feedback_pages
 from server.feedback import routes as feedback_routes
 from server.middleware import SecurityHeaders
+from server.notifications import pages as notification_pages
+from server.notifications import routes as notification_routes
 from server.pages import help as help_pages
 from server.pages import moved as moved_pages
 from server.pages import routes as page_routes
-from server.pages.deps import page_caller
+from server.pages.deps import sign_in_target, visitor
+from server.pages.forms import request_problem
 from server.pages.render import render_error
+from server.performance import dialog_pages, team_pages
 from server.performance import pages as performance_pages
 from server.performance import routes as performance_routes
+from server.projects import blocker_pages, response_pages, work_pages
+from server.projects import edit_pages as project_edit_pages
 from server.projects import pages as project_pages
 from server.projects import routes as project_routes
 from server.realtime import routes as realtime_routes
@@ -56,11 +64,7 @@ def _wants_html(request: Request) -> bool:
 async def page_not_served(request: Request, exc: StarletteHTTPException) -> Response:
     """A page URL no route answers (404), or not with this method (405): the error page, not the API's
     JSON, in the visitor's language and with their header when they are signed in."""
-    if request.cookies.get(SESSION_COOKIE):
-        try:
-            await page_caller(request, request.app.state.runtime)
-        except Exception:  # not signed in, or the database is away: the page as for anyone
-            pass
+    await visitor(request, request.app.state.runtime)  # their header, when they are signed in
     response = render_error(request, exc.status_code, "")  # Starlette's words are English
     response.headers.update(exc.headers or {})
     return response
@@ -121,19 +125,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             errors = list(exc.errors())
         detail = validation_detail(errors)
+        if _wants_html(request) and errors and all(e.get("loc", ("",))[0] == "path" for e in errors):
+            # /people/abc: a page address that names nothing is not found, like any unknown address.
+            return render_error(request, 404, "")
         if _wants_html(request):
-            summary = "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', '')}" for e in detail)
-            return render_error(request, 422, summary)
+            # In the page's words, never pydantic's English ("String should have at least 1 character").
+            return render_error(request, 422, request_problem(request, errors))
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(PantauError)
     async def pantau_error(request: Request, exc: PantauError) -> Response:
         if _wants_html(request):
             if isinstance(exc, NotAuthenticated):
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                from urllib.parse import quote
-
-                return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+                # After signing in, back to the page (for a form: the page it was on, not its POST URL).
+                target = quote(sign_in_target(request), safe="")
+                return RedirectResponse(f"/login?next={target}", status_code=303)
+            if isinstance(exc, PasswordChangeRequired):  # signed in with a first password
+                return RedirectResponse(FIRST_PASSWORD_PAGE, status_code=303)
             response: Response = render_error(request, exc.status_code, str(exc.detail))
         else:
             headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
@@ -158,15 +166,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_routes.router)
     app.include_router(performance_routes.router)
     app.include_router(calendar_routes.router)
+    app.include_router(notification_routes.router)
     # Before the pages: an old address like /admin/users/baru would otherwise match /admin/users/{user_id}.
     app.include_router(moved_pages.router)
+    app.include_router(project_edit_pages.router)  # /projects/new before /projects/{project_id}
     app.include_router(feedback_pages.router)
+    app.include_router(ikm_pages.router)
     app.include_router(performance_pages.router)
+    app.include_router(dialog_pages.router)
+    app.include_router(team_pages.router)
     app.include_router(account_pages.router)
+    app.include_router(notification_pages.router)
     app.include_router(calendar_pages.router)
     app.include_router(page_routes.router)
+    app.include_router(work_pages.router)
     app.include_router(help_pages.router)
     app.include_router(project_pages.router)
+    app.include_router(blocker_pages.router)
+    app.include_router(response_pages.router)
     # Board sockets through ASGI (any server but `pantau serve`); last, for its catch-all 404 socket.
     app.include_router(realtime_routes.router)
     mount_docs(app)

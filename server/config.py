@@ -6,14 +6,15 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Network = IPv4Network | IPv6Network
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PANTAU_", extra="ignore")
+    # A refused setting is reported without its value: URLs carry passwords (database, Redis, SMTP).
+    model_config = SettingsConfigDict(env_prefix="PANTAU_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = "sqlite:///pantau.db"
     # How long a write waits for a lock another transaction holds (SQLite's write lock, a PostgreSQL row
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = 12 * 60
     session_hours: int = 12
+    # A wall screen renews its session while it is open (wall.js), up to this long after signing in.
+    session_max_days: int = 30
 
     # Live boards: how many messages may wait for one slow client before it is dropped (4008).
     board_queue_size: int = 512
@@ -47,6 +50,27 @@ class Settings(BaseSettings):
     # The site's public base URL (https://pantau.example.go.id) for the links Pantau writes, such as the
     # survey poster's QR code. Unset: taken from the request, whose Host header the client chooses.
     public_url: str | None = None
+
+    # Outgoing e-mail (server/notifications/outbox.py): smtp://user:password@host:587 (STARTTLS, required),
+    # smtps://user:password@host:465 (TLS from the start), smtp://host:25?starttls=false (a relay on a
+    # trusted network, no encryption); ?cafile=/path/ca.pem trusts a private CA. Unset: e-mails are still
+    # written to the outbox but none is sent (logged once at start-up).
+    smtp_url: str | None = None
+    # The sender of every e-mail (From:), required with smtp_url.
+    smtp_from: str | None = None
+    # The daily jobs (reminders at 07:00 WIB, the digest; server/scheduler.py). Every process may run them:
+    # each job runs once per deployment and day. False: this process runs none (tests drive them by hand).
+    scheduler: bool = True
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("PANTAU_SMTP_URL looks like smtp://user:password@host:587 or smtps://host:465")
+        return value.strip()
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -74,6 +98,12 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
             raise ValueError(f"{value!r} is not a base URL like https://pantau.example.go.id")
         return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_smtp_from(self) -> "Settings":
+        if self.smtp_url and not (self.smtp_from or "").strip():
+            raise ValueError("PANTAU_SMTP_FROM (the sender's address) is required with PANTAU_SMTP_URL")
+        return self
 
 
 @lru_cache

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from server import clock
 from server.accounts.models import Role, Unit, UnitCreate, User, UserCreate
@@ -29,20 +30,24 @@ from server.demo_data import (
     NOTES,
     ORGANISATION,
     PROJECTS,
+    RESOLUTIONS,
 )
 from server.feedback.integrity import SUSPECT_AFTER, origin_of
 from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
 from server.performance.models import BehaviourSet, EvaluationSet
 from server.performance.service import set_behaviour, set_evaluation
+from server.projects import blockers as blocker_service
 from server.projects import service as projects
 from server.projects.corrections import correct_milestone
 from server.projects.models import (
+    BlockerResolve,
     MemberAdd,
     MilestoneClose,
     MilestoneCorrect,
     MilestoneCreate,
     MilestoneReschedule,
+    ProgressUpdate,
     ProjectCreate,
     UpdateCreate,
 )
@@ -279,6 +284,39 @@ async def _history(runtime: Runtime, demo: Demo, project_id: int, lead: User, mi
                     )
 
 
+async def _settle_blockers(runtime: Runtime, demo: Demo) -> None:
+    """As in a working office, a blocker is resolved by its author a few days after it was reported: only
+    each person's newest, when reported in the last ten days, is still open (a home shows one or two, not
+    two months of them)."""
+    async with runtime.sessionmaker() as session:
+        found = await session.scalars(
+            select(ProgressUpdate)
+            .where(col(ProgressUpdate.blocker_status) == "open")
+            .order_by(col(ProgressUpdate.created_at).desc(), col(ProgressUpdate.id).desc())
+        )
+        rows = [(u.id, u.author_id, u.created_at) for u in found]
+    recent = demo.started - timedelta(days=10)
+    kept: set[int] = set()
+    for update_id, author_id, opened in rows:
+        opened = opened if opened.tzinfo else opened.replace(tzinfo=clock.UTC)  # SQLite gives naive UTC
+        if author_id not in kept and opened >= recent:
+            kept.add(author_id)
+            continue
+        later = timedelta(days=demo.rng.randint(1, 4), hours=demo.rng.randint(1, 6))
+        clock.freeze(max(opened, min(opened + later, demo.started)))
+        async with runtime.transaction() as session:
+            author = await session.get(User, author_id)
+            assert author is not None
+            update = await session.get(ProgressUpdate, update_id)
+            assert update is not None
+            await blocker_service.resolve(
+                session,
+                by=author,
+                update_id=update_id,
+                data=BlockerResolve(note=RESOLUTIONS.get(update.blockers or "", "Sudah teratasi")),
+            )
+
+
 async def _survey(runtime: Runtime, demo: Demo) -> None:
     """Citizens' answers at the counters over the last two months, some naming the officer who served them."""
     for _opd, bidang in demo.units[:3]:
@@ -379,6 +417,7 @@ async def load_demo(settings: Settings, seed: int = 2026) -> list[tuple[str, str
         await _holidays(runtime, demo, admin)
         for spec in PROJECTS:
             await _project(runtime, demo, admin, spec)
+        await _settle_blockers(runtime, demo)
         await _survey(runtime, demo)
         await _excluded_answers(runtime, demo)
         await _ratings(runtime, demo, admin)

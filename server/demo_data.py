@@ -186,6 +186,12 @@ BLOCKERS = [
     None,
     None,
 ]
+# How each blocker above was resolved (server/demo.py resolves all but each person's newest recent one).
+RESOLUTIONS = {
+    "Jaringan internet di desa terputus": "Jaringan pulih; data dikirim ulang dari kantor desa",
+    "Menunggu tanda tangan kepala dinas": "Sudah ditandatangani kepala dinas",
+    "Printer blanko rusak": "Printer diganti dari gudang; blanko dicetak ulang",
+}
 NOTES = [
     "Sesuai rencana",
     "Koordinasi dengan camat",

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.accounts.credentials import check_password_changed
 from server.accounts.models import Role, User
 from server.accounts.security import token_claims
 from server.accounts.service import active_user, find_web_session
@@ -99,6 +100,7 @@ async def _caller(request: Request, session: AsyncSession, runtime: Runtime, tok
     user = await user_from_credentials(session, runtime, bearer_token=token, cookie=cookie)
     if user is None:
         raise NotAuthenticated("Not authenticated: sign in or send a valid bearer token")
+    check_password_changed(user, request.url.path)  # a first password opens nothing but changing it
     request.state.user = user
     return user
 

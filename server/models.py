@@ -6,7 +6,8 @@ from server.audit import HistoryEntry
 from server.calendar.models import Holiday, PeriodLock
 from server.feedback.models import Feedback, SurveyToken
 from server.idempotency import IdempotencyRecord
-from server.performance.models import OrganisationResult, Rating, Target
+from server.notifications.models import Notification, NotificationPreference, OutboxEmail, ScheduledRun
+from server.performance.models import DialogEntry, DialogRevision, OrganisationResult, Rating, Target
 from server.projects.models import (
     Milestone,
     MilestoneAssignee,
@@ -14,6 +15,7 @@ from server.projects.models import (
     ProgressUpdate,
     Project,
     ProjectMember,
+    UpdateResponse,
 )
 from server.realtime.models import BoardCounter, BoardEvent
 
@@ -40,4 +42,11 @@ __all__ = [
     "Holiday",
     "PeriodLock",
     "MilestoneDueDate",
+    "Notification",
+    "NotificationPreference",
+    "OutboxEmail",
+    "ScheduledRun",
+    "DialogEntry",
+    "DialogRevision",
+    "UpdateResponse",
 ]

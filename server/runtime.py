@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server import housekeeping
+from server import housekeeping, scheduler
 from server.accounts.models import AppSetting
 from server.config import Settings
 from server.db import checkpoint, is_sqlite, make_engine, make_sessionmaker, transaction
 from server.errors import Conflict
+from server.notifications.outbox import PENDING_KEY, SmtpTarget
 from server.ratelimit import Limiter
 from server.realtime.broker import MemoryBroker, make_broker
 from server.realtime.events import (
@@ -46,6 +47,8 @@ class Runtime:
     limiter: Limiter
     secret_key: str = ""
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Set after a commit that wrote e-mail to the outbox: the worker sends it now rather than at its next look.
+    outbox_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def create(cls, settings: Settings) -> "Runtime":
@@ -99,6 +102,18 @@ class Runtime:
         )
         if is_sqlite(self.settings.database_url):
             self._tasks.append(asyncio.get_running_loop().create_task(self._checkpointing()))
+        if self.settings.scheduler:
+            self._tasks.append(asyncio.get_running_loop().create_task(scheduler.scheduler_loop(self)))
+        if self.settings.smtp_url and self.settings.smtp_from:
+            worker = scheduler.outbox_loop(
+                self,
+                target=SmtpTarget.from_url(self.settings.smtp_url),
+                sender=self.settings.smtp_from,
+                wake=self.outbox_wake,
+            )
+            self._tasks.append(asyncio.get_running_loop().create_task(worker))
+        else:
+            log.info("PANTAU_SMTP_URL is not set: e-mails are kept in the outbox, none is sent")
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -112,6 +127,8 @@ class Runtime:
             await self.read_engine.dispose()
 
     async def publish_pending(self, session: AsyncSession) -> None:
+        if session.info.pop(PENDING_KEY, False):
+            self.outbox_wake.set()
         events = take_pending(session)
         if events:
             await self.broker.publish(events)

@@ -61,3 +61,10 @@ whether it is required)."""
 
 Note = Annotated[str, Field(max_length=NOTE_MAX), AfterValidator(clean_text)]
 """A longer note or description: several lines, up to 4,000 characters, may be empty."""
+
+
+def N_(msgid: str) -> str:
+    """Marks an Indonesian msgid kept in data (a message stored or passed on, translated where it is shown)
+    for extraction by `scripts/translations`. The one marker every layer uses: domain cores, which may not
+    import the pages, and the pages alike."""
+    return msgid

@@ -53,6 +53,8 @@ def settings(database_url: str) -> Settings:
         redis_url=redis_url,
         redis_prefix=redis_prefix(),
         board_gap_wait_seconds=0.05,
+        # The daily jobs run only when a test runs them (tests/notifications), with the clock it chose.
+        scheduler=False,
     )
 
 

@@ -8,15 +8,19 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from fastapi.routing import APIRoute, APIWebSocketRoute
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from sqlalchemy import update
 
 from server import clock
 from server.accounts.models import User
 from server.accounts.security import create_access_token
 from server.calendar.models import Holiday
+from server.calendar.periods import month_of
 from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
+from server.performance.dialog import add_entry as add_dialog_entry
+from server.projects.models import UpdateCreate
+from server.projects.service import post_update
 from tests import factories
 from tests.factories import PASSWORD
 from tests.realtime.boards import close_code, open_board, receive
@@ -73,12 +77,26 @@ def rows() -> list[Row]:
     return [
         Row("POST", "/api/v1/auth/token", expect(200, anonymous=422, expired=200, disabled=401), form={}),
         Row("GET", "/api/v1/me", expect(200)),
+        Row("GET", "/api/v1/me/team", expect(200)),
+        # Notifications: each person's own (server/notifications/routes.py).
+        Row("GET", "/api/v1/me/notifications", expect(200)),
+        Row("POST", "/api/v1/me/notifications/read", expect(200), body={}),
+        Row("GET", "/api/v1/me/notification-preferences", expect(200)),
+        Row(
+            "PUT",
+            "/api/v1/me/notification-preferences",
+            expect(200),
+            body={"preferences": {"blocker": "in_app"}},
+        ),
+        # Signed in, everyone reaches the check of the (here empty) body.
+        Row("POST", "/api/v1/me/password", expect(422), body={}),
         Row("GET", "/api/v1/units", expect(200)),
         Row("POST", "/api/v1/units", admin_only | {"admin": 201}, body={"name": "Bidang Baru"}),
         Row("PATCH", "/api/v1/units/{bidang}", admin_only | {"admin": 200}, body={"population": 900}),
         Row("POST", "/api/v1/users", admin_only | {"admin": 201}, body="new_user"),
         Row("GET", "/api/v1/users", expect(403, admin=200, leader=200, sibling_leader=200)),
         Row("PATCH", "/api/v1/users/{member}", admin_only | {"admin": 200}, body={"name": "Nama Baru"}),
+        Row("POST", "/api/v1/users/first-passwords", admin_only | {"admin": 200}, body={"user_ids": []}),
         Row(
             "POST",
             "/api/v1/users/import",
@@ -101,7 +119,16 @@ def rows() -> list[Row]:
             seen_by_project(201) | {"member": 403},
             body="outsider_id",
         ),
-        Row("DELETE", "/api/v1/projects/{project}/members/{member}", seen_by_project(204) | {"member": 403}),
+        # A member with no open work: one who is an assignee of an open milestone is reassigned first (409).
+        Row("DELETE", "/api/v1/projects/{project}/members/{leaving}", seen_by_project(204) | {"member": 403}),
+        Row(
+            "PATCH",
+            "/api/v1/projects/{project}",
+            seen_by_project(200) | {"member": 403},
+            body={"name": "Nama Baru"},
+        ),
+        Row("POST", "/api/v1/projects/{project}/archive", seen_by_project(200) | {"member": 403}),
+        Row("POST", "/api/v1/projects/{project}/unarchive", seen_by_project(409) | {"member": 403}),
         Row(
             "POST",
             "/api/v1/projects/{project}/milestones",
@@ -141,6 +168,40 @@ def rows() -> list[Row]:
             body="update",
         ),
         Row("GET", "/api/v1/projects/{project}/updates", seen_by_project(200)),
+        Row("GET", "/api/v1/projects/{project}/blockers", seen_by_project(200)),
+        # The member's open blocker: a leader of the unit (or above) or an admin acknowledges it; its
+        # author, the project lead or an admin resolves it.
+        Row(
+            "POST",
+            "/api/v1/updates/{blocker}/blocker/acknowledge",
+            seen_by_project(403) | {"admin": 200, "leader": 200},
+        ),
+        Row(
+            "POST",
+            "/api/v1/updates/{blocker}/blocker/resolve",
+            seen_by_project(403) | {"admin": 200, "lead": 200, "member": 200},
+            body={"note": "Printer sudah diganti"},
+        ),
+        # Answers to the member's update: a leader of the unit (or above), the lead or an admin; the
+        # author only replies (a comment).
+        Row(
+            "POST",
+            "/api/v1/updates/{blocker}/seen",
+            seen_by_project(403) | {"admin": 200, "leader": 200, "lead": 200},
+        ),
+        Row(
+            "PUT",
+            "/api/v1/updates/{blocker}/reaction",
+            seen_by_project(403) | {"admin": 200, "leader": 200, "lead": 200},
+            body={"reaction": "thumbs_up"},
+        ),
+        Row(
+            "DELETE",
+            "/api/v1/updates/{blocker}/reaction",
+            seen_by_project(403) | {"admin": 200, "leader": 200, "lead": 200},
+        ),
+        Row("POST", "/api/v1/updates/{blocker}/comments", seen_by_project(201), body={"text": "Bagus"}),
+        Row("GET", "/api/v1/updates/{blocker}/responses", seen_by_project(200)),
         Row("GET", "/api/v1/feedback/token", dict.fromkeys(ACTORS, 200), params={"unit_id": "{bidang}"}),
         Row("POST", "/api/v1/feedback", dict.fromkeys(ACTORS, 201), body="feedback"),
         Row("GET", "/api/v1/feedback/answers", admin_only | {"admin": 200}),
@@ -177,6 +238,11 @@ def rows() -> list[Row]:
             admin_only | {"admin": 200},
             body={"reason": "Koreksi data penilaian"},
         ),
+        # Dialog kinerja: the member and their rater (the lead) write, the lead's chain (the leader) and
+        # admins read; the member replies but writes no note, and only the author edits an entry.
+        Row("GET", "/api/v1/users/{member}/dialog", performance_readers),
+        Row("POST", "/api/v1/users/{member}/dialog", raters | {"lead": 201}, body="dialog_note"),
+        Row("PATCH", "/api/v1/dialog/{dialog}", raters, body={"text": "Catatan diperbaiki"}),
         Row("GET", "/api/v1/units/{bidang}/distribution", unit_overview),
         Row("GET", "/api/v1/units/{bidang}/performance.csv", unit_overview),
         Row("GET", "/api/v1/units/{bidang}/performance.xlsx", unit_overview),
@@ -190,16 +256,26 @@ def rows() -> list[Row]:
             "/ws/board/project/{project}",
             {a: (0 if s == 200 else 4404 if s == 404 else 4401) for a, s in seen_by_project(200).items()},
         ),
+        # The bell's board: its owner only (not even an admin).
+        Row(
+            "WS",
+            "/ws/board/user/{member}",
+            expect(4404, member=0) | {"anonymous": 4401, "expired": 4401, "disabled": 4401},
+        ),
     ]
 
 
 def route_templates(app) -> set[tuple[str, str]]:
+    # Included routers are wrapped (FastAPI ≥ 0.12x): iter_route_contexts walks into them.
     found = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/api/v1"):
-            found |= {(method, route.path) for method in route.methods}
-        elif isinstance(route, APIWebSocketRoute):
-            found.add(("WS", route.path))
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and context.path.startswith("/api/v1"):
+            found |= {(method, context.path) for method in context.methods or ()}
+        elif isinstance(route, APIWebSocketRoute) and context.path != "/{path:path}":
+            # (The catch-all socket only refuses unknown addresses with 4404.)
+            found.add(("WS", context.path))
+    assert found, "no routes found: the route walk no longer matches FastAPI's route objects"
     return found
 
 
@@ -211,16 +287,20 @@ def covered(row: Row) -> set[tuple[str, str]]:
         "{milestone}": "{milestone_id}",
         "{holiday}": "{day}",
         "{answer}": "{feedback_id}",
+        "{blocker}": "{update_id}",
+        "{dialog}": "{entry_id}",
     }
     path = row.path
     for name, param in generic.items():
         path = path.replace(name, param)
-    path = path.replace("/members/{member}", "/members/{user_id}").replace(
+    path = path.replace("/members/{leaving}", "/members/{user_id}").replace(
         "/users/{member}", "/users/{user_id}"
     )
     if row.method == "WS":
-        path = path.replace("/unit/{unit_id}", "/{kind}/{board_id}").replace(
-            "/project/{project_id}", "/{kind}/{board_id}"
+        path = (
+            path.replace("/unit/{unit_id}", "/{kind}/{board_id}")
+            .replace("/project/{project_id}", "/{kind}/{board_id}")
+            .replace("/user/{member}", "/{kind}/{board_id}")
         )
     return {(row.method, path)}
 
@@ -240,6 +320,8 @@ async def test_authorization(row: Row, actor: str, client, world, runtime, setup
         )
         await factories.make_project(db, by=world.admin, unit=world.bidang, lead=peer)
         disabled = await factories.make_user(db, unit=world.bidang)
+        leaving = await factories.make_user(db, unit=world.bidang)
+        await factories.add_member(db, project=setup.project, user=leaving, by=world.admin)
         await db.execute(update(User).where(User.id == disabled.id).values(is_active=False))
     people = {
         "admin": world.admin,
@@ -266,12 +348,26 @@ async def test_authorization(row: Row, actor: str, client, world, runtime, setup
         "project": setup.project.id,
         "milestone": setup.milestone.id,
         "member": world.member.id,
+        "leaving": leaving.id,
         "period": "2020-01",  # long ended: it may be locked
         "holiday": "2026-12-25",
     }
     if "{holiday}" in row.path:  # a holiday in the calendar, for the admin to rename or remove
         async with runtime.transaction() as db:
             db.add(Holiday(date=date(2026, 12, 25), name="Natal"))
+    if "{blocker}" in row.path:  # an update of the member's that reports a blocker, still open
+        async with runtime.transaction() as db:
+            data = UpdateCreate(milestone_id=setup.milestone.id, progress_pct=10, blockers="Printer rusak")
+            posted = await post_update(db, by=world.member, project_id=setup.project.id, data=data)
+            names["blocker"] = posted.id
+    if "{dialog}" in row.path:  # a note of the member's rater (the lead) in this month's dialog
+        async with runtime.transaction() as db:
+            rater = await db.get(User, world.lead.id)
+            subject = await db.get(User, world.member.id)
+            entry = await add_dialog_entry(
+                db, by=rater, subject=subject, period=month_of(clock.today()), kind="note", text="Catatan"
+            )
+            names["dialog"] = entry.id
     if "{answer}" in row.path:  # a counted survey answer: an admin may exclude it, not clear it (409)
         async with runtime.transaction() as db:
             data = FeedbackCreate(unit_id=world.bidang.id, answers=[3] * 9)
@@ -338,5 +434,6 @@ def _body(kind: Any, world, names: dict[str, int]) -> Any:
         "update": {"milestone_id": names["milestone"], "progress_pct": 10},
         "feedback": {"unit_id": world.bidang.id, "answers": [3] * 9},
         "review": {"reason": "Diperiksa untuk uji hak akses"},
+        "dialog_note": {"period": str(month_of(today)), "kind": "note", "text": "Catatan dialog kinerja"},
     }
     return built.get(kind, kind) if isinstance(kind, str) else kind

@@ -110,6 +110,7 @@ def test_the_wheel_holds_the_code_templates_static_files_catalogues_and_migratio
         {f"server/{name}" for name in _tree_files("server", "**/*.py")}
         | {"server/migrations/script.py.mako"}
         | {f"server/web/{name}" for name in _tree_files("web", "templates/**/*.html")}
+        | {f"server/web/{name}" for name in _tree_files("web", "templates/email/*.txt")}
         | {f"server/web/{name}" for name in _tree_files("web", "static/**/*")}
         | {f"server/web/{name}" for name in _tree_files("web", "locale/*/LC_MESSAGES/messages.po")}
         | {"server/web/__init__.py"}

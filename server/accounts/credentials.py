@@ -9,10 +9,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import User, WebSession
-from server.accounts.security import hash_password_off_loop, password_problem
+from server.accounts.passwords import password_problem
+from server.accounts.security import hash_password_off_loop
 from server.accounts.signin import check_password
 from server.audit import record_change
-from server.errors import Invalid, NotAuthenticated
+from server.errors import Forbidden, Invalid, NotAuthenticated
 from server.ratelimit import Limiter
 from server.realtime.events import access_changed
 
@@ -27,6 +28,25 @@ async def revoke_credentials(session: AsyncSession, user: User) -> None:
     await session.flush()
     await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     access_changed(session, user_ids=[user.id])
+
+
+# What a person whose password is a first one (server/accounts/onboarding.py) may still reach: the API to
+# change it (and to see who they are), the page to change it. Signing in and out needs no user.
+FIRST_PASSWORD_API = frozenset({"/api/v1/me", "/api/v1/me/password"})
+FIRST_PASSWORD_PAGE = "/account/password"
+
+
+class PasswordChangeRequired(Forbidden):
+    """A 403 for the API; a page answers it by sending the person to /account/password (server/app.py)."""
+
+    def default_detail(self) -> str:
+        return "Change your password first (POST /api/v1/me/password)"
+
+
+def check_password_changed(user: User, path: str) -> None:
+    """Refuse everything but changing it to someone signed in with a first password."""
+    if user.must_change_password and path not in FIRST_PASSWORD_API and path != FIRST_PASSWORD_PAGE:
+        raise PasswordChangeRequired()
 
 
 class PasswordRefused(Invalid):
@@ -69,6 +89,7 @@ async def set_own_password(session: AsyncSession, *, user_id: int, epoch: int, p
     if user is None or not user.is_active or user.credentials_epoch != epoch:
         raise NotAuthenticated("Your sign-in has ended: sign in again")
     user.password_hash = password_hash
+    user.must_change_password = False  # a first password is replaced by one only its owner knows
     await revoke_credentials(session, user)
     await record_change(
         session,

@@ -1,5 +1,5 @@
-"""The change history page: the append-only trail of every change to milestones, ratings, targets,
-accounts, units and organisation results, newest first, filtered by a GET form. Read-only by design:
+"""The change history page: the append-only trail of every change to projects, milestones, ratings,
+targets, accounts, units and organisation results, newest first, filtered by a GET form. Read-only by design:
 Pantau has no way to edit or delete a history entry, on this page or in the API."""
 
 from datetime import date
@@ -20,6 +20,10 @@ from server.pages.deps import AdminPage
 from server.pages.render import render
 
 router = APIRouter(include_in_schema=False)
+
+# What the filter offers: also a project's own changes (edited, archived, a member removed), which
+# server/projects/editing.py records with the entity "project".
+KINDS = ENTITIES if "project" in ENTITIES else (*ENTITIES, "project")
 
 
 def _day(raw: str, problems: list[str], field: str) -> date | None:
@@ -48,7 +52,7 @@ async def history(
     """Who changed what, when (WIB), from what to what, and why. A filter that cannot be read is named on
     the page and left out, so the page always answers."""
     problems: list[str] = []
-    if entity and entity not in ENTITIES:
+    if entity and entity not in KINDS:
         problems.append("entity")
         entity = ""
     period = period.strip()
@@ -82,5 +86,5 @@ async def history(
         problems=problems,
         paging=paging,
         query=filters.query(),
-        entities=ENTITIES,
+        entities=KINDS,
     )

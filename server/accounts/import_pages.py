@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import downloads
 from server.accounts import uploads
 from server.accounts.importer import ROLE_WORDS, ImportReport, import_staff
+from server.accounts.onboarding import BATCH as FIRST_PASSWORD_BATCH
 from server.accounts.service import list_units
 from server.bodylimit import UPLOAD_BODY_LIMIT, body_limited_route
 from server.deps import RuntimeDep, SessionDep
@@ -40,6 +41,7 @@ def _page(request: Request, *, status_code: int = 200, **context: Any) -> Respon
     context.setdefault("failure", None)
     context.setdefault("imported", None)
     context.setdefault("detail", None)
+    context.setdefault("batch", FIRST_PASSWORD_BATCH)
     return render(
         request,
         "admin_import.html",

@@ -5,14 +5,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field as PydanticField
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import Column
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from server import clock
 from server.accounts.nip import InvalidNip, normalize_nip
-from server.accounts.security import password_problem
+from server.accounts.passwords import password_problem
 from server.models_base import UTCDateTime
 from server.text import Line, Name
 
@@ -98,12 +98,15 @@ class UserCreate(UserBase):
         except InvalidNip as exc:
             raise ValueError(str(exc)) from exc
 
-    @model_validator(mode="after")
-    def _strong_password(self) -> "UserCreate":
-        problem = password_problem(self.password, username=self.username, nip=self.nip)
+    # A field validator (after username and nip), so that a 422 names the password field, not the body.
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str, info: ValidationInfo) -> str:
+        known = info.data  # the username and NIP, when they are valid themselves
+        problem = password_problem(value, username=known.get("username", ""), nip=known.get("nip", ""))
         if problem:
             raise ValueError(problem)
-        return self
+        return value
 
 
 class UserRead(SQLModel):

@@ -10,26 +10,27 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts import history_pages, import_pages, signin_pages, unit_pages
+from server.accounts import history_pages, import_pages, onboarding_pages, signin_pages, unit_pages
 from server.accounts import service as accounts
 from server.accounts.admin_views import (
     Errors,
     changes,
     history_names,
-    search_users,
     unit_tree,
     user_history,
-    user_names,
 )
 from server.accounts.models import Role, User, UserCreate, UserUpdate
 from server.accounts.nip import InvalidNip, normalize_nip
-from server.accounts.security import hash_password_off_loop, password_problem
-from server.deps import SessionDep
+from server.accounts.passwords import password_problem
+from server.accounts.security import hash_password_off_loop
+from server.deps import RuntimeDep, SessionDep
+from server.pages import i18n
 from server.pages.deps import AdminPage, AdminPageCaller, CallerForm, PageRoute, form_number
-from server.pages.forms import attempt
+from server.pages.forms import attempt, validation_problem
 from server.pages.render import render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+router.include_router(onboarding_pages.router)  # before /admin/users/{user_id}, which would take its path
 router.include_router(import_pages.router)
 router.include_router(history_pages.router)
 router.include_router(unit_pages.router)
@@ -42,21 +43,17 @@ USER_FIELDS = ("name", "role", "unit_id", "supervisor_nip", "email")
 
 @router.get("/admin/users", response_class=HTMLResponse)
 async def users_page(
-    request: Request, session: SessionDep, admin: AdminPage, q: str = "", page: int = 1
+    request: Request,
+    session: SessionDep,
+    admin: AdminPage,
+    q: str = "",
+    page: int = 1,
+    without_password: bool = False,
 ) -> Response:
-    """Accounts matching `q` (name, username or NIP), 25 a page."""
-    found, paging = await search_users(session, text=q[:100], page=page)
-    units = {u.id: u.name for u in await accounts.list_units(session)}
-    supervisors = await user_names(session, {u.supervisor_id for u in found if u.supervisor_id})
-    return render(
-        request,
-        "admin_users.html",
-        users=found,
-        paging=paging,
-        q=q[:100],
-        units=units,
-        supervisors=supervisors,
-        query={"q": q[:100]} if q else {},
+    """Accounts matching `q` (name, username or NIP), 25 a page; `without_password=1`: only the active
+    ones waiting for a first password, to print their credential slips."""
+    return await onboarding_pages.users_list(
+        request, session, q=q, page=page, without_password=without_password
     )
 
 
@@ -83,16 +80,13 @@ async def _password_hash(
     password, confirm = fields.get("password", ""), fields.get("password_confirm", "")
     if not password and not required:
         return None, None
-    if len(password) < 8:
-        errors["password"] = "password_short"
-        return None, None
+    problem = password_problem(password, username=username, nip=nip.replace(" ", ""))
+    if problem:  # said on the password field, in the policy's own words (server/accounts/passwords.py)
+        errors["password"] = "password_policy"
+        return None, problem
     if password != confirm:
         errors["password_confirm"] = "password_mismatch"
         return None, None
-    problem = password_problem(password[:256], username=username, nip=nip.replace(" ", ""))
-    if problem or len(password) > 256:
-        errors["password"] = "invalid"
-        return None, problem
     return await hash_password_off_loop(password), None
 
 
@@ -130,15 +124,31 @@ async def new_user_page(request: Request, session: SessionDep, admin: AdminPage)
     return render(request, "admin_user_new.html", errors={}, form={"role": "staff"}, detail=None, **context)
 
 
-def _field_errors(exc: ValidationError, errors: Errors) -> str | None:
-    """Names each field UserCreate refused; the NIP's own message is said too (it says what is wrong)."""
-    detail = None
+def _field_errors(exc: ValidationError, errors: Errors) -> str:
+    """Marks each field UserCreate or UserUpdate refused with the code of its message, by the field the
+    refusal names (a refused password was once said as a too long name); the models' own words are
+    said too, each with its field (validation_problem)."""
     for problem in exc.errors():
         field = str(problem["loc"][0]) if problem["loc"] else ""
-        errors[field] = "nip" if field == "nip" else "invalid"
-        if field == "nip":
-            detail = str(problem.get("ctx", {}).get("error", problem["msg"]))
-    return detail
+        if field == "name":
+            errors[field] = "too_long" if problem["type"] == "string_too_long" else "required"
+        elif field:
+            errors[FORM_FIELDS.get(field, field)] = FIELD_CODES.get(field, "invalid")
+    return validation_problem(exc)
+
+
+FIELD_CODES = {
+    "nip": "nip",
+    "email": "email",
+    "password": "password_policy",
+    "supervisor_id": "supervisor_unknown",
+}
+FORM_FIELDS = {"supervisor_id": "supervisor_nip"}  # a model's field -> the form's field that fills it
+
+
+def _said(request: Request, message: str | None) -> str | None:
+    """A message of the domain (English, like the API's) in the page's language."""
+    return i18n.localise_message(message, i18n.request_locale(request)) if message else None
 
 
 @router.post("/admin/users/new")
@@ -151,9 +161,10 @@ async def create_user(
         for k in ("username", "name", "nip", "role", "unit_id", "supervisor_nip", "email")
     }
     errors: Errors = {}
-    password_hash, detail = await _password_hash(
+    password_hash, password_said = await _password_hash(
         fields, errors, required=True, username=form["username"].strip(), nip=form["nip"]
     )
+    detail: str | None = password_said
     data: dict[str, Any] = {
         "username": form["username"].strip(),
         "name": form["name"].strip(),
@@ -192,6 +203,7 @@ async def create_user(
         errors=errors,
         form=form,
         detail=detail,
+        password_problem=_said(request, password_said),
         **context,
     )
 
@@ -206,6 +218,7 @@ async def _user_edit(
     form: dict[str, str] | None = None,
     detail: str | None = None,
     unchanged: bool = False,
+    password_problem: str | None = None,
 ) -> Response:
     person = await accounts.get_user(session, user_id)
     supervisor = await session.get(User, person.supervisor_id) if person.supervisor_id else None
@@ -227,6 +240,7 @@ async def _user_edit(
         errors=errors or {},
         form=form if form is not None else current,
         detail=detail,
+        password_problem=_said(request, password_problem),
         unchanged=unchanged,
         saved=request.query_params.get("saved") == "1" and status_code == 200 and not unchanged,
         history=[(e, changes(e)) for e in entries],
@@ -243,13 +257,26 @@ async def user_edit_page(request: Request, user_id: int, session: SessionDep, ad
 
 @router.post("/admin/users/{user_id}")
 async def update_user(
-    request: Request, user_id: int, session: SessionDep, admin: AdminPageCaller, posted: CallerForm
+    request: Request,
+    user_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    admin: AdminPageCaller,
+    posted: CallerForm,
 ) -> Response:
     """A new password or a deactivation signs the person out everywhere (accounts.service.update_user);
     the last active admin stays one (409, said on the form)."""
     fields = posted.values(*USER_FIELDS, "is_active", "password", "password_confirm")
     errors: Errors = {}
-    password_hash, detail = await _password_hash(fields, errors, required=False)
+    async with runtime.read_sessionmaker() as reads:  # whose username and NIP the password must avoid
+        known = await reads.get(User, user_id)
+    password_hash, detail = await _password_hash(
+        fields,
+        errors,
+        required=False,
+        username=known.username if known else "",
+        nip=known.nip if known else "",
+    )
     person = await accounts.get_user(session, user_id)
     form = {k: fields.get(k, "") for k in ("name", "role", "unit_id", "supervisor_nip", "email", "is_active")}
     wanted: dict[str, Any] = {
@@ -270,7 +297,14 @@ async def update_user(
         errors["is_active" if not wanted["is_active"] else "role"] = "self"
     if errors:
         return await _user_edit(
-            request, session, user_id, status_code=422, errors=errors, form=form, detail=detail
+            request,
+            session,
+            user_id,
+            status_code=422,
+            errors=errors,
+            form=form,
+            detail=detail,
+            password_problem=detail if errors.get("password") == "password_policy" else None,
         )
     current = {
         "name": person.name,
@@ -287,9 +321,11 @@ async def update_user(
         return await _user_edit(request, session, user_id, unchanged=True)
     try:
         data = UserUpdate(**changed)
-    except ValidationError:
+    except ValidationError as exc:
+        refused: Errors = {}
+        detail = _field_errors(exc, refused)
         return await _user_edit(
-            request, session, user_id, status_code=422, errors={"name": "too_long"}, form=form
+            request, session, user_id, status_code=422, errors=refused, form=form, detail=detail
         )
     _, problem = await attempt(
         lambda: accounts.update_user(

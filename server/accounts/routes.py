@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from server.accounts import service
+from server.accounts import onboarding, service
 from server.accounts.credentials import check_password_change, set_own_password
 from server.accounts.importer import import_staff
 from server.accounts.models import Role, UnitCreate, UnitRead, UnitUpdate, UserCreate, UserRead, UserUpdate
@@ -135,6 +135,36 @@ async def update_user(user_id: int, body: UserUpdate, session: SessionDep, admin
     return UserRead.model_validate(
         await service.update_user(session, by_id=admin.id, user=user, data=body, password_hash=password_hash)
     )
+
+
+class FirstPasswordsRequest(BaseModel):
+    user_ids: list[int] | None = Field(default=None, max_length=1000)
+
+
+class FirstPasswordRead(BaseModel):
+    id: int
+    username: str
+    name: str
+    nip: str
+    password: str
+
+
+@router.post("/users/first-passwords")
+async def make_first_passwords(
+    body: FirstPasswordsRequest, session: SessionDep, runtime: RuntimeDep, admin: AdminCaller
+) -> list[FirstPasswordRead]:
+    """Make first passwords for active accounts that have none (after an import), for credential slips:
+    those among `user_ids`, or when it is omitted, all of them, at most 48 a request (call again for the
+    rest). Each account must change its password at its first sign-in. The passwords are in this answer
+    only: they are stored hashed and never shown again. Accounts that have a password are left alone."""
+    async with runtime.read_sessionmaker() as reads:
+        waiting = await onboarding.waiting_for_first_password(reads, user_ids=body.user_ids)
+    drafts = await onboarding.draft_first_passwords(waiting)  # hashed before this request's transaction
+    stored = await onboarding.store_first_passwords(session, by_id=admin.id, drafts=drafts)
+    return [
+        FirstPasswordRead(id=s.user_id, username=s.username, name=s.name, nip=s.nip, password=s.password)
+        for s in stored
+    ]
 
 
 async def import_users(

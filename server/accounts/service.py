@@ -1,6 +1,6 @@
 """Units, users and web sessions (signing in: signin.py; revoking credentials: credentials.py)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, event, func, select
@@ -292,6 +292,14 @@ async def find_web_session(session: AsyncSession, token: str | None) -> WebSessi
     if record is None or record.expires_at <= clock.now():
         return None
     return record
+
+
+async def renew_web_session(record: WebSession, *, hours: int, max_days: int) -> datetime:
+    """A browser in use (a wall screen left on for days) keeps its session: it ends `hours` from now
+    instead, but never later than `max_days` after signing in, so a forgotten screen still signs out."""
+    latest = record.created_at + timedelta(days=max_days)
+    record.expires_at = max(record.expires_at, min(clock.now() + timedelta(hours=hours), latest))
+    return record.expires_at
 
 
 async def end_web_session(session: AsyncSession, token: str | None) -> None:

@@ -12,8 +12,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from server import clock
 from server.accounts import service as accounts
-from server.accounts.credentials import PasswordRefused, check_password_change, set_own_password
+from server.accounts.credentials import (
+    FIRST_PASSWORD_PAGE,
+    PasswordRefused,
+    check_password_change,
+    set_own_password,
+)
+from server.accounts.models import User
+from server.accounts.passwords import MAX_PASSWORD_LENGTH
 from server.accounts.security import new_token
 from server.accounts.signin import sign_in
 from server.deps import SESSION_COOKIE, RuntimeDep, SessionDep
@@ -27,7 +35,6 @@ from server.runtime import Runtime
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
-PASSWORD_MAX = 256  # the API's limit (UserCreate, PasswordChange); the form's maxlength says the same
 TOO_MANY = N_("Terlalu banyak percobaan masuk yang gagal dari sini. Coba lagi dalam %(n)s detik.")
 
 
@@ -69,6 +76,18 @@ def _too_many(request: Request, refused: TooManyRequests) -> str:
     return i18n.translate(TOO_MANY, i18n.request_locale(request), n=refused.retry_after)
 
 
+def _password_form(request: Request, user: User, errors: dict[str, str], *, status_code: int) -> Response:
+    """The form again, each refusal on its field (the policy's message on the new password)."""
+    return render(
+        request,
+        "account_password.html",
+        status_code=status_code,
+        error=errors,
+        saved=False,
+        must_change=user.must_change_password,
+    )
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, runtime: RuntimeDep, next: str | None = None) -> Response:
     return _login_page(request, runtime, next=safe_next(next))
@@ -107,9 +126,27 @@ async def login(
     except NotAuthenticated:
         error = N_("Nama pengguna atau kata sandi salah.")
         return _login_page(request, runtime, status_code=401, error=error, **shown)
-    response = RedirectResponse(shown["next"], status_code=303)
+    # A first password (credential slip) is replaced before anything else: the page says why.
+    target = FIRST_PASSWORD_PAGE if user.must_change_password else shown["next"]
+    response = RedirectResponse(target, status_code=303)
     _set_cookie(request, response, SESSION_COOKIE, token, max_age=runtime.settings.session_hours * 3600)
     response.delete_cookie(_login_cookie(request))
+    return response
+
+
+@router.post("/account/session/renew", status_code=204)
+async def renew_session(request: Request, runtime: RuntimeDep, kept: LeavingSession) -> Response:
+    """Called by an open wall screen every half hour: its session (and cookie) last `session_hours` more,
+    up to `session_max_days` after signing in. 403 without the session's form token, like logout."""
+    if kept is None:
+        raise NotAuthenticated()
+    settings = runtime.settings
+    expires = await accounts.renew_web_session(
+        kept, hours=settings.session_hours, max_days=settings.session_max_days
+    )
+    response = Response(status_code=204)
+    remaining = int((expires - clock.now()).total_seconds())
+    _set_cookie(request, response, SESSION_COOKIE, request.cookies.get(SESSION_COOKIE, ""), max_age=remaining)
     return response
 
 
@@ -124,7 +161,11 @@ async def logout(request: Request, session: SessionDep, leaving: LeavingSession)
 
 @router.get("/account/password", response_class=HTMLResponse)
 async def password_page(request: Request, user: PageUser) -> Response:
-    return render(request, "account_password.html", error={}, saved=request.query_params.get("saved") == "1")
+    """Everyone's own password; someone signed in with a first password is sent here until they change it."""
+    saved = request.query_params.get("saved") == "1"
+    return render(
+        request, "account_password.html", error={}, saved=saved, must_change=user.must_change_password
+    )
 
 
 @router.post("/account/password")
@@ -140,7 +181,7 @@ async def change_password(
     new_password_confirm = form.text("new_password_confirm")
     errors: dict[str, str] = {}
     password_hash = ""
-    if len(new_password) > PASSWORD_MAX:
+    if len(new_password) > MAX_PASSWORD_LENGTH:
         errors["new_password"] = N_("Kata sandi paling banyak 256 karakter.")
     elif new_password != new_password_confirm:
         errors["new_password_confirm"] = N_("Kedua isian kata sandi baru tidak sama.")
@@ -157,11 +198,11 @@ async def change_password(
             errors[refused.field] = str(refused.detail)
         except TooManyRequests as refused:
             errors["current_password"] = _too_many(request, refused)
-            response = render(request, "account_password.html", status_code=429, error=errors, saved=False)
+            response = _password_form(request, user, errors, status_code=429)
             response.headers["Retry-After"] = str(refused.retry_after)
             return response
     if errors:
-        return render(request, "account_password.html", status_code=422, error=errors, saved=False)
+        return _password_form(request, user, errors, status_code=422)
     changed = await set_own_password(
         session, user_id=user.id, epoch=user.credentials_epoch, password_hash=password_hash
     )

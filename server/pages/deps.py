@@ -19,15 +19,20 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
+from starlette.requests import ClientDisconnect
+from starlette.routing import Match, Mount
 
 from server.accounts import service as accounts
+from server.accounts.credentials import check_password_changed
 from server.accounts.models import Role, User, WebSession
 from server.bodylimit import body_limited_route
-from server.deps import SESSION_COOKIE, RuntimeDep, SessionDep
+from server.deps import READ_ONLY_METHODS, SESSION_COOKIE, RuntimeDep, SessionDep
 from server.errors import Forbidden, Invalid, NotAuthenticated
+from server.notifications.service import unread_count
 from server.pages import i18n
 from server.pages.i18n import N_
 from server.pages.render import Viewer
+from server.performance.team import rates_anyone
 
 # A page form is a few fields and a note or two; the staff import has its own, larger limit.
 FORM_BODY_LIMIT = 64 * 1024
@@ -45,9 +50,20 @@ async def _signed_in(request: Request, session: AsyncSession) -> User:
     record = await accounts.find_web_session(session, request.cookies.get(SESSION_COOKIE))
     user = await accounts.active_user(session, record.user_id if record else None)
     if user is None or record is None:
+        await _note_form_page(request)
         raise NotAuthenticated()
+    # Signed in with a first password: every page but /account/password sends the person there (303).
+    check_password_changed(user, request.url.path)
     request.state.user = user
-    request.state.viewer = Viewer(id=user.id, name=user.name, role=user.role.value, unit_id=user.unit_id)
+    rates_someone = user.role == Role.staff and await rates_anyone(session, user)
+    request.state.viewer = Viewer(
+        id=user.id,
+        name=user.name,
+        role=user.role.value,
+        unit_id=user.unit_id,
+        rates_someone=rates_someone,
+        unread=await unread_count(session, user.id),
+    )
     request.state.csrf_token = record.csrf_token
     # The user's own language wins over the cookie and the browser's; the page code words its text in it.
     request.state.locale = i18n.choose_locale(
@@ -61,6 +77,52 @@ async def _signed_in(request: Request, session: AsyncSession) -> User:
 
 PageUser = Annotated[User, Depends(page_user)]
 
+# --- back to the form after signing in ------------------------------------------------------------------
+
+
+async def _note_form_page(request: Request) -> None:
+    """A form posted after its session ended: remember the page the form is on (its `back` field), so
+    that signing in leads back to it, where the browser's draft (drafts.js) fills the form in again."""
+    if request.method in READ_ONLY_METHODS:
+        return
+    try:
+        back = (await request.form(max_files=0, max_fields=MAX_FIELDS)).get("back")
+    except (HTTPException, RuntimeError, ClientDisconnect):  # unreadable: the Referer or the URL will do
+        return
+    if isinstance(back, str) and back.strip() and safe_next(back.strip()) == back.strip():
+        request.state.form_page = back.strip()
+
+
+def sign_in_target(request: Request) -> str:
+    """Where signing in leads to (the login page's `next`). A page asked for: that page. A form posted
+    without a session: the page the form was on (its `back` field, else the same-site Referer, else the
+    nearest page address above the form's), never the POST address, which answers a GET with 405."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method in READ_ONLY_METHODS:
+        return here
+    noted = getattr(request.state, "form_page", None)
+    if isinstance(noted, str):
+        return noted
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        page = referer.path + (f"?{referer.query}" if referer.query else "")
+        if safe_next(page) == page and not page.startswith("/login"):
+            return page
+    return _page_above(request, request.url.path, request.url.query)
+
+
+def _page_above(request: Request, path: str, query: str) -> str:
+    """The address itself or the nearest one above it (/projects/3/updates -> /projects/3) that a page
+    answers with GET; "/" when none does."""
+    while path not in ("", "/") and not path.startswith("/api/"):
+        scope = {"type": "http", "path": path, "method": "GET", "root_path": "", "headers": []}
+        for route in request.app.router.routes:
+            # Every route and included router but the static files' mount, which matches any path below it.
+            if not isinstance(route, Mount) and route.matches(dict(scope))[0] == Match.FULL:
+                return path + (f"?{query}" if query else "")
+        path = path.rsplit("/", 1)[0]
+    return "/"
+
 
 async def page_caller(request: Request, runtime: RuntimeDep) -> User:
     """PageUser, read in a read transaction of its own that has ended when the handler starts: for
@@ -72,6 +134,21 @@ async def page_caller(request: Request, runtime: RuntimeDep) -> User:
 
 
 PageCaller = Annotated[User, Depends(page_caller)]
+
+
+async def visitor(request: Request, runtime: RuntimeDep) -> User | None:
+    """Public pages (help, the 404 page): the signed-in user when the browser has a live session, so that
+    they keep their header; anyone else, an expired session or a database that is away reads as a
+    visitor, for whom the page is the same."""
+    if not request.cookies.get(SESSION_COOKIE):
+        return None
+    try:
+        return await page_caller(request, runtime)
+    except Exception:  # not signed in, or the database is away: the page as for anyone
+        return None
+
+
+Visitor = Annotated[User | None, Depends(visitor)]
 
 
 async def admin_page(user: PageUser) -> User:

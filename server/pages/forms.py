@@ -10,11 +10,12 @@ into the page's words.
     return RedirectResponse(...)
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from babel.numbers import format_decimal
+from fastapi import Request
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,6 +79,10 @@ FIELD_LABELS = {
     "title": N_("Judul"),
     "weight": N_("Bobot"),
     "due_date": N_("Tanggal tenggat"),
+    "start_date": N_("Tanggal mulai"),
+    "description": N_("Deskripsi"),
+    "lead_id": N_("Ketua tim"),
+    "supervisor_id": N_("Atasan langsung"),
     "closed_on": N_("Tanggal selesai"),
     "quality": N_("Nilai kualitas"),
     "note": N_("Catatan"),
@@ -98,9 +103,23 @@ def validation_problem(exc: ValidationError) -> Problem:
     """The page's inline message (422) for a model that refused the page's input: each broken rule with
     the field it concerns, in the request's language. A rule the model words itself (a NIP's check
     digits, a weak password) is said in its own words, localised like every message from the domain."""
+    return errors_problem(exc.errors())
+
+
+# Where FastAPI says a refused value came from; the field is what follows.
+_SOURCES = {"body", "query", "path", "header", "cookie"}
+
+
+def errors_problem(errors: Sequence[Mapping[str, Any]]) -> Problem:
+    """validation_problem for pydantic's error list, also FastAPI's for a request (whose locations
+    start with "body", "query" ...): the error page says the rule in the page's words too, never
+    pydantic's English ("String should have at least 1 character")."""
     locale = i18n.current_locale()
     parts = []
-    for error in exc.errors():
+    for error in errors:
+        loc = tuple(error.get("loc") or ())
+        if loc and loc[0] in _SOURCES:
+            loc = loc[1:]
         context = error.get("ctx") or {}
         kind = error["type"]
         if kind == "string_too_short" and context.get("min_length") == 1:
@@ -113,11 +132,20 @@ def validation_problem(exc: ValidationError) -> Problem:
                 said = i18n.translate(_RULES.get(kind, _ANY_OTHER), locale, **values)
             except (KeyError, ValueError):  # a rule whose context lacks a value its message names
                 said = i18n.translate(_ANY_OTHER, locale)
-        field = str(error["loc"][0]) if error["loc"] and kind != "value_error" else ""
+        field = str(loc[0]) if loc and kind != "value_error" else ""
         label = FIELD_LABELS.get(field)  # a rule the model words itself says which field it means
         said = said.rstrip(". ")
         parts.append(f"{i18n.translate(label, locale)}: {said}" if label else said[:1].upper() + said[1:])
     return Problem("; ".join(dict.fromkeys(parts)) + ".")
+
+
+def request_problem(request: Request, errors: Sequence[Mapping[str, Any]]) -> Problem:
+    """errors_problem in the request's language, for the error page drawn outside a page handler."""
+    token = i18n.activate(i18n.request_locale(request))
+    try:
+        return errors_problem(errors)
+    finally:
+        i18n.deactivate(token)
 
 
 def _shown(value: object, locale: str) -> str:

@@ -8,6 +8,7 @@ from server.config import get_settings
 from server.feedback.ikm import ELEMENTS, INDIVIDUAL_MIN_ANSWERS, KM_UNKNOWN_POPULATION
 from server.feedback.integrity import SUSPECT_AFTER
 from server.feedback.tokens import TOKEN_LIFETIME
+from server.pages.deps import Visitor
 from server.pages.render import render
 from server.performance.rules import (
     DEFAULT_TARGETS,
@@ -23,8 +24,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/help", response_class=HTMLResponse)
-async def help_page(request: Request) -> Response:
-    """Public: ASN, leaders and citizens may all read how the numbers are made."""
+async def help_page(request: Request, signed_in: Visitor) -> Response:
+    """Public: ASN, leaders and citizens may all read how the numbers are made (a signed-in reader keeps
+    their header)."""
     settings = get_settings()
     return render(
         request,

@@ -29,16 +29,12 @@ from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
 from server import resources
+from server.text import N_  # noqa: F401  (re-exported: the pages import it from here)
 
 LOCALES = ("id", "en")
 DEFAULT_LOCALE = "id"
 COOKIE = "pantau_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-
-
-def N_(message: str) -> str:
-    """Marks text kept in data for extraction; it is translated where it is shown."""
-    return message
 
 
 def read_catalog(locale: str) -> Catalog:

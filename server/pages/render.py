@@ -148,6 +148,10 @@ class Viewer:
     name: str
     role: str
     unit_id: int
+    # Staff who supervise someone see "Tim saya" in the header (leaders always do).
+    rates_someone: bool = False
+    # The bell in the header: how many notifications are unread.
+    unread: int = 0
 
 
 def here(request: Request) -> str:

@@ -2,28 +2,20 @@
 Every page reads fully without JavaScript; the board's live updates are an enhancement. What every page
 shares (the signed-in user, the CSRF-checked form) is in server/pages/deps.py; this module is a router."""
 
-from urllib.parse import urlsplit, urlunsplit
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import clock
 from server.accounts import service as accounts
-from server.accounts.models import Role, User
+from server.accounts.models import Role
 from server.deps import RuntimeDep, SessionDep
 from server.errors import Invalid
 from server.pages import i18n
-from server.pages.deps import FormUser, PageForm, PageRoute, PageUser, PublicForm, safe_next
-from server.pages.forms import attempt
+from server.pages.deps import FormUser, PageRoute, PageUser, PublicForm, safe_next
 from server.pages.i18n import N_
 from server.pages.render import render
-from server.projects import service as projects
-from server.projects.access import visible_project
+from server.pages.unit_board import board_surroundings
 from server.projects.boards import board_view, check_board_access
-from server.projects.burnup import project_burnup
-from server.projects.corrections import may_score_quality
-from server.projects.models import UpdateCreate
+from server.projects.work_pages import my_work
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -61,84 +53,15 @@ async def home(request: Request, session: SessionDep, user: PageUser) -> Respons
     return await my_work(request, session, user)
 
 
-async def my_work(request: Request, session: AsyncSession, user: User, error: str | None = None) -> Response:
-    project_list = await projects.list_projects(session, by=user)
-    mine = {m.id for p in project_list for m in p.milestones if user.id in m.assignee_ids}
-    return render(
-        request,
-        "my_work.html",
-        status_code=422 if error else 200,
-        projects=project_list,
-        my_milestones=mine,
-        error=error,
-        saved=request.query_params.get("saved") == "1",
-    )
-
-
-@router.post("/projects/{project_id}/updates")
-async def post_update_form(
-    request: Request, project_id: int, session: SessionDep, user: PageUser, form: PageForm
-) -> Response:
-    """The no-JavaScript form behind "Kirim pembaruan"; the API's rules (UpdateCreate) apply unchanged."""
-    back = safe_next(form.text("back", "/"))
-    progress = form.number("progress_pct")
-    if progress is None:
-        detail = N_("Persentase kemajuan harus berupa angka bulat antara 0 dan 100.")
-        return render(request, "update_error.html", status_code=422, back=back, detail=detail)
-    _, problem = await attempt(
-        lambda: projects.post_update(
-            session,
-            by=user,
-            project_id=project_id,
-            data=UpdateCreate(
-                milestone_id=form.number("milestone_id"),
-                progress_pct=progress,
-                note=form.text("note"),
-                blockers=form.text("blockers"),
-            ),
-        ),
-        shown=(409, 422),
-        session=session,
-    )
-    if problem:
-        return render(
-            request, "update_error.html", status_code=problem.status_code, detail=problem, back=back
-        )
-    parts = urlsplit(back)
-    query = f"{parts.query}&saved=1" if parts.query else "saved=1"
-    return RedirectResponse(urlunsplit(("", "", parts.path, query, parts.fragment)), status_code=303)
-
-
-@router.get("/projects/{project_id}", response_class=HTMLResponse)
-async def project_page(
-    request: Request, project_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser
-) -> Response:
-    project = await visible_project(session, user, project_id)
-    seq, snapshot = await board_view(runtime.read_sessionmaker, "project", project_id)
-    read = snapshot["project"]
-    return render(
-        request,
-        "project.html",
-        project=read,
-        updates=snapshot["updates"],
-        people=snapshot["people"],
-        seq=seq,
-        can_post=project.lead_id == user.id or user.id in read["member_ids"],
-        is_lead=project.lead_id == user.id,
-        candidates=await projects.member_candidates(session, project=project)
-        if project.lead_id == user.id
-        else [],
-        today=clock.today().isoformat(),
-        scores_quality=await may_score_quality(session, user, project),
-        burnup=await project_burnup(session, project),
-        saved=request.query_params.get("saved") == "1",
-    )
-
-
 @router.get("/board/unit/{unit_id}", response_class=HTMLResponse)
 async def unit_board_page(
     request: Request, unit_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser
 ) -> Response:
+    """The live board; `?layout=wall` is the wall screen (paging, activity strip, clock), with
+    `?page_seconds=N` its pace."""
     await check_board_access(session, user, "unit", unit_id)
     seq, snapshot = await board_view(runtime.read_sessionmaker, "unit", unit_id)
-    return render(request, "board_unit.html", board=snapshot, seq=seq, unit_id=unit_id)
+    around = await board_surroundings(
+        session, user=user, unit_id=unit_id, board=snapshot, query=request.query_params
+    )
+    return render(request, "board_unit.html", board=snapshot, seq=seq, unit_id=unit_id, **around)

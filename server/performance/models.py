@@ -1,10 +1,10 @@
 """Ratings per person and period, targets per unit and period, and the organisation's own result."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server import clock
@@ -94,3 +94,61 @@ class EvaluationSet(SQLModel):
 
 class OrganisationResultSet(SQLModel):
     result: OrganisationResultValue
+
+
+class DialogEntry(SQLModel, table=True):
+    """One entry of the dialog kinerja between a person and their rater for a period (PermenPANRB 6/2022:
+    continuous feedback): a note, an agreed action with a due date, or the person's reply. Append-only:
+    an edit keeps the previous text in DialogRevision."""
+
+    __tablename__ = "dialog_entry"
+    __table_args__ = (Index("ix_dialog_entry_subject_period", "subject_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="user.id")
+    period: str = Field(max_length=8)
+    author_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=16)  # note | action | reply
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due_date: date | None = None
+    reply_to: int | None = Field(default=None, foreign_key="dialog_entry.id")
+    created_at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime, nullable=False))
+    edited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+
+
+class DialogRevision(SQLModel, table=True):
+    """The text (and due date) an entry had before an edit."""
+
+    __tablename__ = "dialog_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="dialog_entry.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due_date: date | None = None
+    replaced_at: datetime = Field(default_factory=clock.now, sa_column=Column(UTCDateTime, nullable=False))
+    replaced_by: int = Field(foreign_key="user.id")
+
+
+class DialogRevisionRead(SQLModel):
+    """What an entry said before one edit, and who replaced it when."""
+
+    text: str
+    due_date: date | None
+    replaced_at: datetime
+    replaced_by: int
+
+
+class DialogEntryRead(SQLModel):
+    """A dialog kinerja entry with its earlier versions, oldest first (empty when never edited)."""
+
+    id: int
+    subject_id: int
+    period: str
+    author_id: int
+    kind: str
+    text: str
+    due_date: date | None
+    reply_to: int | None
+    created_at: datetime
+    edited_at: datetime | None
+    revisions: list[DialogRevisionRead]

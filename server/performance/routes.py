@@ -20,10 +20,10 @@ from server.calendar.periods import (
 from server.deps import AdminUser, CurrentUser, PeriodDep, SessionDep
 from server.errors import ERROR_RESPONSES, Invalid
 from server.jsonenc import plain
-from server.performance import distribution, exports, service
+from server.performance import dialog, distribution, exports, service, team
 from server.performance.access import require_unit_overview
 from server.performance.messages import in_indonesian
-from server.performance.models import BehaviourSet, EvaluationSet, OrganisationResultSet
+from server.performance.models import BehaviourSet, DialogEntryRead, EvaluationSet, OrganisationResultSet
 from server.performance.targets import set_targets, targets_in_force
 from server.performance.unit_results import unrealistic_target_warnings
 
@@ -41,6 +41,13 @@ async def read_performance(
 ) -> dict[str, Any]:
     """A person's indicators for a period, each with its target, achievement and the records behind it."""
     return _api(await service.performance(session, viewer=user, user_id=user_id, period=period))
+
+
+@router.get("/me/team")
+async def read_team(period: PeriodDep, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """The people the caller rates ("Tim saya"), each with their status in the period, and which of them
+    still wait for a confirmed rating of the last ended period (`pending_evaluations`)."""
+    return _api((await team.team(session, rater=user, period=period)).as_api())
 
 
 @router.put("/users/{user_id}/behaviour")
@@ -107,18 +114,33 @@ async def read_distribution(
 
 
 @router.get("/units/{unit_id}/performance.csv", response_class=Response)
-async def export_csv(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> Response:
+async def export_csv(
+    unit_id: int,
+    period: PeriodDep,
+    session: SessionDep,
+    user: CurrentUser,
+    dialect: Annotated[
+        exports.Dialect,
+        Query(
+            description="`excel-us` (the default): fields separated by commas, decimal points. `id`: for "
+            "Excel set to Indonesian, fields separated by semicolons, decimal commas. Both start with a "
+            "UTF-8 byte-order mark and write dates as ISO 8601."
+        ),
+    ] = exports.API_DEFAULT_DIALECT,
+) -> Response:
+    """One row per ASN of the unit and its sub-units: indicators, ratings and predikat in Indonesian
+    words, the date hasil kerja was confirmed."""
     unit, rows = await exports.unit_table(session, viewer=user, unit_id=unit_id, period=period)
-    return _download(
-        exports.as_csv(rows), f"{exports.file_stem(unit, period)}.csv", "text/csv; charset=utf-8"
-    )
+    filename = f"{exports.file_stem(unit, period)}.csv"
+    return _download(exports.as_csv(rows, dialect), filename, exports.CSV_MEDIA_TYPE)
 
 
 @router.get("/units/{unit_id}/performance.xlsx", response_class=Response)
 async def export_xlsx(unit_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser) -> Response:
+    """The same table as an Excel workbook: number and date cells, texts as text (an 18-digit NIP too)."""
     unit, rows = await exports.unit_table(session, viewer=user, unit_id=unit_id, period=period)
-    media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(exports.as_xlsx(rows, str(period)), f"{exports.file_stem(unit, period)}.xlsx", media)
+    filename = f"{exports.file_stem(unit, period)}.xlsx"
+    return _download(exports.as_xlsx(rows, str(period)), filename, exports.XLSX_MEDIA_TYPE)
 
 
 # --- periods -------------------------------------------------------------------------------------------
@@ -167,3 +189,47 @@ def _api(value: Any) -> Any:
     """A service's result as the API sends it: the explanations and warnings in Indonesian, whatever
     Accept-Language says (the pages word the same messages in the reader's language)."""
     return plain(in_indonesian(value))
+
+
+# --- dialog kinerja ------------------------------------------------------------------------------------
+
+
+@router.get("/users/{user_id}/dialog")
+async def read_dialog(
+    user_id: int, period: PeriodDep, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """The period's dialog kinerja between the person and their rater, oldest entry first, each with its
+    earlier versions (`revisions`); `may_write` lists the kinds the caller may add. Readable by the two
+    of them, the rater's chain and admins; 404 for anyone else."""
+    subject, _ = await dialog.readable_subject(session, user, user_id)
+    return plain(await dialog.dialog_of(session, viewer=user, subject=subject, period=period))
+
+
+@router.post("/users/{user_id}/dialog", status_code=201)
+async def add_dialog_entry(
+    user_id: int, body: dialog.DialogEntryCreate, session: SessionDep, user: CurrentUser
+) -> DialogEntryRead:
+    """Add a note or an action (the rater; an action needs a due date, today or later) or a reply (the
+    person) to a period's dialog; the other party is notified. 409 when the period is locked."""
+    subject, _ = await dialog.readable_subject(session, user, user_id)
+    return await dialog.add_entry(
+        session,
+        by=user,
+        subject=subject,
+        period=_period(body.period),
+        kind=body.kind,
+        text=body.text,
+        due_date=body.due_date,
+        reply_to=body.reply_to,
+    )
+
+
+@router.patch("/dialog/{entry_id}")
+async def edit_dialog_entry(
+    entry_id: int, body: dialog.DialogEntryEdit, session: SessionDep, user: CurrentUser
+) -> DialogEntryRead:
+    """Change an entry's text (and an action's due date): only its author, while the period is not
+    locked. The previous version is kept in `revisions`."""
+    return await dialog.edit_entry(
+        session, by=user, entry_id=entry_id, text=body.text, due_date=body.due_date
+    )

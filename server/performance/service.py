@@ -18,6 +18,7 @@ from server.audit import record_change
 from server.calendar.locks import require_unlocked
 from server.calendar.periods import Period, month_of, today_jakarta
 from server.errors import Invalid
+from server.notifications.service import notify
 from server.performance.access import rateable_person, viewable_person
 from server.performance.indicators import PersonIndicators, compute_indicators
 from server.performance.messages import N_, Message, message, sentences
@@ -262,7 +263,7 @@ async def set_evaluation(
     after = {"hasil_kerja": data.hasil_kerja, "suggested": suggested}
     if current["stale_since_rating"]:
         after["changes_seen"] = len(current["changes"])
-    return await _save_rating(
+    saved = await _save_rating(
         session,
         rating,
         by=by,
@@ -273,6 +274,16 @@ async def set_evaluation(
         after=after,
         reason=reason,
     )
+    if subject.id is not None and subject.id != by.id:
+        await notify(
+            session,
+            user_ids=[subject.id],
+            kind="evaluation_confirmed",
+            message=N_("%(rater)s mengonfirmasi penilaian hasil kerja Anda untuk periode %(period)s"),
+            params={"rater": by.name, "period": str(period)},
+            url=f"/people/{subject.id}?period={period}",
+        )
+    return saved
 
 
 async def _save_rating(

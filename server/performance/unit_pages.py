@@ -1,9 +1,11 @@
 """A unit's pages: its predikat distribution next to the SE MenPANRB 03/2023 curve (with the form that
 sets the organisation result), and its targets and thresholds. Thin: the rules are the services'."""
 
+import re
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +15,7 @@ from server.accounts.service import list_units, subtree_in, unit_parents
 from server.calendar.periods import Period
 from server.deps import PeriodDep, SessionDep
 from server.errors import Forbidden
+from server.pages import i18n
 from server.pages.deps import Form, PageForm, PageRoute, PageUser
 from server.pages.forms import attempt
 from server.pages.i18n import N_
@@ -29,9 +32,12 @@ from server.performance.service import ratings_of
 from server.performance.targets import (
     INDICATOR_KEYS,
     INDICATOR_UNITS,
+    TARGET_RANGES,
     THRESHOLD_KEYS,
+    THRESHOLD_MAX,
     set_targets,
     targets_in_force,
+    value_problem,
 )
 from server.performance.unit_results import unrealistic_target_warnings
 from server.performance.views import period_choices, saved_redirect, source_label, was_saved
@@ -162,6 +168,7 @@ async def _targets(
     status_code: int = 200,
     error: str | None = None,
     form: dict[str, str] | None = None,
+    field_errors: dict[str, str] | None = None,
 ) -> Response:
     await require_unit_overview(session, viewer, unit_id)
     in_force = await targets_in_force(session, unit_id=unit_id, period=period)
@@ -184,6 +191,7 @@ async def _targets(
         period=period,
         choices=period_choices(period, planning=True),
         error=error,
+        field_errors=field_errors or {},
         saved=was_saved(request) and error is None,
     )
 
@@ -213,12 +221,51 @@ def _changes(form: Form, own: dict[str, Decimal]) -> dict[str, dict[str, str | N
     return body
 
 
+NOT_A_NUMBER = N_("Isi dengan angka, misalnya 86,5, atau kosongkan.")
+MORE_THAN_0 = N_("Harus lebih dari 0 dan paling tinggi %(high)s.")
+BETWEEN = N_("Harus antara %(low)s dan %(high)s.")
+CHECK_FIELDS = N_("Periksa isian yang ditandai di bawah.")
+# The service names the threshold a broken pair concerns the way the API does ("thresholds.meets: ...").
+_PAIR = re.compile(r"^thresholds\.(above|meets):\s*")
+
+
+def _field_problems(form: Form, locale: str) -> dict[str, str]:
+    """Each field's own rule, said beside it in the page's words (the service says them the API's way,
+    naming keys such as "quality" or "meets")."""
+    problems = {}
+    for field, group, key in FIELDS:
+        if not form.text(field).strip():
+            continue
+        value = form.decimal(field)
+        rule_key = key if group == "targets" else field
+        if value is None:
+            problems[field] = i18n.translate(NOT_A_NUMBER, locale)
+        elif value_problem(rule_key, value) is not None:
+            low, high = TARGET_RANGES.get(rule_key, (Decimal(0), THRESHOLD_MAX))
+            shown = {"low": format_decimal(low, locale=locale), "high": format_decimal(high, locale=locale)}
+            problems[field] = i18n.translate(MORE_THAN_0 if low == 0 else BETWEEN, locale, **shown)
+    return problems
+
+
 @router.post("/admin/units/{unit_id}/targets")
 async def post_targets(
     request: Request, unit_id: int, session: SessionDep, user: PageUser, period: PeriodDep, form: PageForm
 ) -> Response:
     await _require_admin_of(session, user, unit_id)
     shown = form.values(*(field for field, _, _ in FIELDS))
+    locale = i18n.request_locale(request)
+    if field_errors := _field_problems(form, locale):
+        return await _targets(
+            request,
+            session,
+            user,
+            unit_id,
+            period,
+            status_code=422,
+            error=CHECK_FIELDS,
+            form=shown,
+            field_errors=field_errors,
+        )
     current = (await targets_in_force(session, unit_id=unit_id, period=period)).as_api()
     body = _changes(form, _own_values(current, period))
     if body is None or not (body["targets"] or body["thresholds"]):
@@ -236,7 +283,20 @@ async def post_targets(
         reload=(user,),
     )
     if problem:
+        # A pair of thresholds that breaks above > meets here or below: said beside the field changed.
+        said = i18n.localise_message(problem, locale)
+        pair = _PAIR.match(said)
+        fields = {f"threshold_{pair.group(1)}": said[pair.end() :]} if pair else {}
+        message = said[pair.end() :] if pair else said
         return await _targets(
-            request, session, user, unit_id, period, status_code=422, error=problem, form=shown
+            request,
+            session,
+            user,
+            unit_id,
+            period,
+            status_code=422,
+            error=message[:1].upper() + message[1:],
+            form=shown,
+            field_errors={k: v[:1].upper() + v[1:] for k, v in fields.items()},
         )
     return saved_redirect(f"/admin/units/{unit_id}/targets", period)

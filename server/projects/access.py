@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import Role, User
 from server.accounts.service import ancestors_in, subtree_in, unit_parents
-from server.errors import Forbidden, NotFound
+from server.errors import Conflict, Forbidden, NotFound
 from server.projects.models import Project, ProjectMember
 
 
@@ -55,6 +55,13 @@ async def require_manager(session: AsyncSession, user: User, project: Project) -
     if leads_unit(user, project.unit_id, await unit_parents(session)):
         return
     raise Forbidden("Only the project lead, a leader of its unit or an admin may manage members")
+
+
+def require_not_archived(project: Project) -> None:
+    """An archived project is kept as it was for the evaluations that counted it: read-only until it is
+    unarchived."""
+    if project.archived_at is not None:
+        raise Conflict("This project is archived and read-only; unarchive it first to change it")
 
 
 def require_lead(user: User, project: Project, action: str) -> None:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server import clock
@@ -14,7 +14,9 @@ from server.accounts.service import subtree_in, unit_parents
 from server.config import get_settings
 from server.db import consistent_reads
 from server.errors import NotFound
+from server.notifications import service as notifications
 from server.projects.access import can_see_unit, visible_project
+from server.projects.blockers import open_blocker_jsons
 from server.projects.models import ProgressUpdate, Project
 from server.projects.reads import (
     PROJECT_COLUMNS,
@@ -36,6 +38,10 @@ async def check_board_access(session: AsyncSession, user: User, kind: str, board
     elif kind == "unit":
         parents = await unit_parents(session)
         if board_id not in parents or not can_see_unit(user, board_id, parents):
+            raise NotFound("Board not found")
+    elif kind == "user":
+        # One's own bell: nobody else's (not even an admin's).
+        if user.id != board_id:
             raise NotFound("Board not found")
     else:
         raise NotFound("Board not found")
@@ -84,6 +90,7 @@ async def project_snapshot(session: AsyncSession, project_id: int) -> dict[str, 
         "project": project,
         "updates": [u.model_dump(mode="json") for u in updates],
         "people": await _names(session, _people_in([project], (u.author_id for u in updates))),
+        "open_blockers": await open_blocker_jsons(session, project_ids=[project_id]),
     }
 
 
@@ -95,7 +102,8 @@ async def unit_snapshot(session: AsyncSession, unit_id: int) -> dict[str, Any]:
     units = (await session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.id))).all()
     # Rows and JSON-ready dicts rather than ORM objects and read models: a unit can have hundreds of
     # projects and thousands of milestones, and building objects was most of the snapshot's time.
-    in_units = Project.unit_id.in_(unit_ids)
+    # An archived project leaves the board (its own page and board still show it).
+    in_units = and_(Project.unit_id.in_(unit_ids), Project.archived_at.is_(None))
     projects = (await session.execute(select(*PROJECT_COLUMNS).where(in_units).order_by(Project.id))).all()
     project_ids = select(Project.id).where(in_units)
     latest_ids = (
@@ -116,6 +124,8 @@ async def unit_snapshot(session: AsyncSession, unit_id: int) -> dict[str, Any]:
         },
         "people": people,
         "adoption": await adoption(session, unit_ids),
+        # Not yet resolved (open or acknowledged), oldest first, whichever update came after them.
+        "open_blockers": await open_blocker_jsons(session, project_ids=project_ids),
     }
 
 
@@ -153,4 +163,6 @@ async def board_view(
 async def board_snapshot(session: AsyncSession, kind: str, board_id: int) -> dict[str, Any]:
     if kind == "project":
         return await project_snapshot(session, board_id)
+    if kind == "user":
+        return await notifications.bell_snapshot(session, board_id)
     return await unit_snapshot(session, board_id)

@@ -12,7 +12,7 @@ from server.accounts.models import Role, User
 from server.accounts.raters import rater_ids
 from server.calendar.locks import require_days_unlocked
 from server.errors import Conflict, Forbidden, Invalid, NotFound
-from server.projects.access import visible_project
+from server.projects.access import require_not_archived, visible_project
 from server.projects.changes import (
     locked_milestone,
     milestone_event,
@@ -149,6 +149,7 @@ async def correct_milestone(
     admin = by.role == Role.admin
     if not admin and project.lead_id != by.id:
         raise Forbidden("Only the project lead or an admin may correct a milestone")
+    require_not_archived(project)
     reason = require_reason(
         data.reason,
         f"A correction needs a reason of at least {REASON_MIN_CHARS} characters, kept in the history",

@@ -8,6 +8,9 @@
 3. Otherwise it is `at_risk` when an open milestone is overdue, or it is more than AT_RISK_GAP points
    behind the expected progress.
 4. Otherwise it is `on_track`.
+
+A project with no milestones yet has nothing to be behind on: it is `on_track` until its due date
+passes, then `off_track`.
 """
 
 from datetime import date
@@ -27,8 +30,16 @@ def expected_progress(start_date: date, due_date: date, today: date) -> float:
 
 
 def project_health(
-    *, start_date: date, due_date: date, progress_pct: float, open_due_dates: list[date], today: date
+    *,
+    start_date: date,
+    due_date: date,
+    progress_pct: float,
+    open_due_dates: list[date],
+    today: date,
+    has_milestones: bool = True,
 ) -> Health:
+    if not has_milestones:
+        return Health.off_track if today > due_date else Health.on_track
     if progress_pct >= 100:
         return Health.on_track
     gap = expected_progress(start_date, due_date, today) - progress_pct

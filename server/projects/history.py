@@ -1,4 +1,4 @@
-"""A milestone's `history` as the API shows it: every reschedule and correction, with who, when, the
+"""A milestone's `history` as the API shows it: every reschedule, edit and correction, with who, when, the
 values before and after, and why (read from the append-only history table)."""
 
 from typing import Any
@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit import HistoryEntry
 
-# What a milestone's history lists: its due-date moves, the quality its lead's rater scored, and every
-# correction (reopening included). Creation and the close itself are the milestone's own fields.
-MILESTONE_HISTORY_KINDS = ("rescheduled", "quality_scored", "corrected", "reopened")
+# What a milestone's history lists: its due-date moves, the lead's edits of an open milestone (title,
+# weight, assignees: server/projects/editing.py), the quality its lead's rater scored, and every correction
+# (reopening included). Creation and the close itself are the milestone's own fields.
+MILESTONE_HISTORY_KINDS = ("rescheduled", "edited", "quality_scored", "corrected", "reopened")
 
 
 def history_item(entry: HistoryEntry) -> dict[str, Any]:

@@ -63,6 +63,33 @@ class MemberAdd(SQLModel):
     user_id: int
 
 
+class ProjectUpdate(SQLModel):
+    """A project's name, description and dates; a field left out stays as it is (`description: null`
+    clears it)."""
+
+    name: Name | None = None
+    description: Note | None = None
+    start_date: date | None = None
+    due_date: date | None = None
+
+
+class MilestoneEdit(SQLModel):
+    """An open milestone's title, weight and assignees; a field left out stays as it is. Its due date
+    moves only through a reschedule (with a reason), so timeliness stays fair."""
+
+    title: Title | None = None
+    weight: int | None = Field(default=None, ge=1, le=100)
+    assignee_ids: list[int] | None = None
+
+
+class MilestonePatch(MilestoneEdit):
+    """`PATCH /api/v1/milestones/{id}`: a reschedule (`due_date` with a `reason`), an edit (`title`,
+    `weight`, `assignee_ids`), or both."""
+
+    due_date: date | None = None
+    reason: Reason | None = None
+
+
 class Milestone(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
@@ -167,7 +194,9 @@ class ProgressUpdate(SQLModel, table=True):
     # resolved (by its author or the lead, with a note).
     blocker_status: str | None = Field(default=None, max_length=16, index=True)
     blocker_acknowledged_by: int | None = Field(default=None, foreign_key="user.id")
-    blocker_acknowledged_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    blocker_acknowledged_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
     blocker_resolved_by: int | None = Field(default=None, foreign_key="user.id")
     blocker_resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     blocker_resolution: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -178,3 +207,98 @@ class UpdateCreate(SQLModel):
     progress_pct: int = Field(ge=0, le=100)
     note: Note | None = None
     blockers: Note | None = None
+
+
+class BlockerStatus(StrEnum):
+    open = "open"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+
+
+class BlockerRead(SQLModel):
+    """A blocker: the `blockers` text of one progress update, with its life cycle."""
+
+    update_id: int
+    project_id: int
+    project_name: str
+    milestone_id: int
+    milestone_title: str
+    author_id: int
+    author_name: str
+    text: str
+    status: BlockerStatus
+    opened_at: datetime
+    acknowledged_by: int | None = None
+    acknowledged_by_name: str | None = None
+    acknowledged_at: datetime | None = None
+    resolved_by: int | None = None
+    resolved_by_name: str | None = None
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+
+
+class BlockerResolve(SQLModel):
+    note: Reason
+
+
+class UpdateResponse(SQLModel, table=True):
+    """A leader's or lead's answer to a progress update: seen ("dilihat"), a reaction, or a comment. A
+    person marks an update seen once and keeps one reaction (changing it replaces it); comments add up."""
+
+    __tablename__ = "update_response"
+    __table_args__ = (Index("ix_update_response_update", "update_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    update_id: int = Field(foreign_key="progress_update.id")
+    author_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=16)  # seen | reaction | comment
+    reaction: str | None = Field(default=None, max_length=16)
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _created_at()
+
+
+class Reaction(StrEnum):
+    """The few reactions a leader or lead may give an update (server/projects/responses.py: EMOJI)."""
+
+    thumbs_up = "thumbs_up"
+    thanks = "thanks"
+    keep_going = "keep_going"
+    attention = "attention"
+
+
+class ReactionSet(SQLModel):
+    reaction: Reaction
+
+
+class CommentCreate(SQLModel):
+    text: Note
+
+
+class ResponseSeen(SQLModel):
+    by: int
+    by_name: str
+    at: datetime
+
+
+class ResponseReaction(SQLModel):
+    by: int
+    by_name: str
+    reaction: Reaction
+    at: datetime
+
+
+class ResponseComment(SQLModel):
+    id: int
+    by: int
+    by_name: str
+    text: str
+    at: datetime
+
+
+class UpdateResponsesRead(SQLModel):
+    """Everyone's answers to one progress update, oldest first."""
+
+    update_id: int
+    seen: list[ResponseSeen] = []
+    reactions: list[ResponseReaction] = []
+    comments: list[ResponseComment] = []

@@ -1,18 +1,31 @@
 """The forms on the project page: the lead plans a milestone, moves a due date with a reason, closes a
 milestone with its quality score (and the delivery), corrects or reopens it, adds a member; the lead's
 rater scores the quality of the lead's own work. Each calls the same service function as the API, so
-the rules (and the history they write) are the API's; each works without JavaScript."""
+the rules (and the history they write) are the API's; each works without JavaScript.
 
+A refusal draws the page the form is on again (`refused_on_page`, also for the blocker forms of
+blocker_pages.py) with the message beside the field it concerns and the form open and filled in as it was
+sent, instead of an error page whose "back" loses what was typed. The templates find it with the global
+`page_refusal(request)` (web/templates/_form_refusal.html draws it)."""
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.deps import SessionDep
-from server.pages.deps import PageForm, PageRoute, PageUser, form_number
+from server.accounts.models import Role, User
+from server.deps import RuntimeDep, SessionDep
+from server.pages import i18n
+from server.pages.deps import Form, PageForm, PageRoute, PageUser, form_number, safe_next
 from server.pages.forms import Problem, attempt
 from server.pages.i18n import N_
-from server.pages.render import render
+from server.pages.render import environment, render
 from server.projects import corrections, service
 from server.projects.models import (
     MemberAdd,
@@ -22,55 +35,143 @@ from server.projects.models import (
     MilestoneQuality,
     MilestoneReschedule,
 )
+from server.projects.work_pages import my_work, project_page
+from server.runtime import Runtime
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 PICK_QUALITY = N_("Pilih nilai kualitas 1 sampai 5.")
+_PROJECT_PAGE = re.compile(r"/projects/(\d+)")
+
+
+@dataclass(frozen=True)
+class FormRefusal:
+    form: str  # which form of the page: "close-12", "milestone-new", "resolve-40" ...
+    message: str  # in the page's language
+    field: str | None  # the field it concerns (the message goes beside it), None for the whole form
+    typed: dict[str, Any]  # the fields as sent, to fill the form in again
+
+
+def page_refusal(request: Request) -> FormRefusal | None:
+    refusal = getattr(request.state, "form_refusal", None)
+    return refusal if isinstance(refusal, FormRefusal) else None
+
+
+environment.globals["page_refusal"] = page_refusal
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A form sent from a page that can be drawn again: who sent what, and where they came from."""
+
+    request: Request
+    session: AsyncSession
+    runtime: Runtime
+    user: User
+    form: Form
+    key: str  # the form's name in FormRefusal.form
+    kept: tuple[str, ...]  # the fields drawn again as typed
+    back: str  # the page the form is on
+
+    async def refuse(self, problem: str, field: str | None = None, status_code: int = 422) -> Response:
+        return await refused_on_page(self, Problem(problem, status_code), field)
+
+    async def run(
+        self,
+        change: Callable[[], Awaitable[Any]],
+        saved: Callable[[Any], str],
+        shown: tuple[int, ...] = (409, 422),
+    ) -> Response:
+        """The change, then `saved(result)` (where to go) when it is saved, or the refusal on the page.
+        A broken rule of the API's model names its field, so the message goes beside that field."""
+        broken: list[str] = []
+
+        async def tracked() -> Any:
+            try:
+                return await change()
+            except ValidationError as exc:
+                broken.extend(str((error.get("loc") or ("",))[0]) for error in exc.errors())
+                raise
+
+        done, problem = await attempt(tracked, session=self.session, shown=shown, reload=(self.user,))
+        if problem is not None:
+            field = broken[0] if broken else None
+            if field is None and problem.status_code == 422 and len(self.kept) == 1:
+                field = self.kept[0]  # the service's own rule about the form's one field (a blank note)
+            return await refused_on_page(self, problem, field)
+        return RedirectResponse(saved(done), status_code=303)
+
+
+async def refused_on_page(posted: Posted, problem: Problem, field: str | None) -> Response:
+    """The page the form was sent from (the project page, or a staff member's home) drawn again with the
+    refusal (`problem.status_code`); a page with no such form to fill in again (a unit board, a leader's
+    or admin's home) gets the error page with a way back."""
+    request, user, path = posted.request, posted.user, urlsplit(posted.back).path
+    project = _PROJECT_PAGE.fullmatch(path)
+    if project is None and not (path == "/" and user.role == Role.staff):
+        return render(
+            request, "action_error.html", status_code=problem.status_code, detail=problem, back=posted.back
+        )
+    typed: dict[str, Any] = posted.form.values(*posted.kept)
+    if "assignee_ids" in posted.kept:
+        typed["assignee_ids"] = posted.form.texts("assignee_ids")
+    said = i18n.localise_message(problem, i18n.request_locale(request))
+    request.state.form_refusal = FormRefusal(posted.key, said, field, typed)
+    if project is not None:
+        response = await project_page(request, int(project[1]), posted.session, posted.runtime, user)
+    else:
+        response = await my_work(request, posted.session, user)
+    response.status_code = problem.status_code
+    return response
 
 
 def _back(project_id: int, anchor: str = "") -> str:
     return f"/projects/{project_id}?saved=1{anchor}"
 
 
-def _not_saved(request: Request, project_id: int, detail: str, status_code: int = 422) -> Response:
-    back = f"/projects/{project_id}"
-    return render(request, "action_error.html", status_code=status_code, detail=detail, back=back)
+def _posted(
+    request: Request, session: AsyncSession, runtime: Runtime, user: User, form: Form, key: str, *kept: str
+) -> Posted:
+    """A form of the project page (its path, without `?saved=1`, is where it is drawn again)."""
+    project_id = request.path_params["project_id"]
+    return Posted(request, session, runtime, user, form, key, kept, f"/projects/{project_id}")
 
 
-def _refused(request: Request, project_id: int, problem: Problem) -> Response:
-    return _not_saved(request, project_id, problem, problem.status_code)
+def posted_with_back(
+    request: Request, session: AsyncSession, runtime: Runtime, user: User, form: Form, key: str, *kept: str
+) -> Posted:
+    """A form sent from more than one page (a blocker's, an answer to an update): drawn again, when
+    refused, on the page its `back` field names."""
+    return Posted(request, session, runtime, user, form, key, kept, safe_next(form.text("back")))
 
 
-async def _milestone_change(
-    request: Request,
-    session: SessionDep,
-    project_id: int,
-    milestone_id: int,
-    change: Any,
-    shown: tuple[int, ...] = (409, 422),
-) -> Response:
-    """Run a lead's or rater's change to one milestone: back to it when saved, the refusal inline when not."""
-    _, problem = await attempt(change, session=session, shown=shown)
-    if problem:
-        return _refused(request, project_id, problem)
-    return RedirectResponse(_back(project_id, f"#milestone-{milestone_id}"), status_code=303)
+def _to_milestone(project_id: int, milestone_id: int) -> Callable[[Any], str]:
+    return lambda _: _back(project_id, f"#milestone-{milestone_id}")
 
 
 @router.post("/projects/{project_id}/milestones")
 async def plan_milestone(
-    request: Request, project_id: int, session: SessionDep, user: PageUser, form: PageForm
+    request: Request,
+    project_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: PageUser,
+    form: PageForm,
 ) -> Response:
+    page = _posted(
+        request, session, runtime, user, form, "milestone-new", "title", "due_date", "weight", "assignee_ids"
+    )
     due, weight, assignees = (
         form.date("due_date"),
         form_number(form.text("weight", "1")),
         form.numbers("assignee_ids"),
     )
     if due is None:
-        return _not_saved(request, project_id, N_("Isi tanggal tenggat yang benar."))
+        return await page.refuse(N_("Isi tanggal tenggat yang benar."), "due_date")
     if weight is None:
-        return _not_saved(request, project_id, N_("Bobot harus angka 1–100."))
+        return await page.refuse(N_("Bobot harus angka 1–100."), "weight")
     if assignees is None:
-        return _not_saved(request, project_id, N_("Pilih penanggung jawab dari daftar."))
-    created, problem = await attempt(
+        return await page.refuse(N_("Pilih penanggung jawab dari daftar."), "assignee_ids")
+    return await page.run(
         lambda: service.create_milestone(
             session,
             by=user,
@@ -79,48 +180,53 @@ async def plan_milestone(
                 title=form.text("title"), due_date=due, weight=weight, assignee_ids=assignees
             ),
         ),
-        session=session,
+        lambda created: _back(project_id, f"#milestone-{created.id}"),
     )
-    if created is None:
-        return _not_saved(request, project_id, problem or "")
-    return RedirectResponse(_back(project_id, f"#milestone-{created.id}"), status_code=303)
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/reschedule")
 async def reschedule(
-    request: Request, project_id: int, milestone_id: int, session: SessionDep, user: PageUser, form: PageForm
+    request: Request,
+    project_id: int,
+    milestone_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: PageUser,
+    form: PageForm,
 ) -> Response:
+    page = _posted(request, session, runtime, user, form, f"reschedule-{milestone_id}", "due_date", "reason")
     due = form.date("due_date")
     if due is None:
-        return _not_saved(request, project_id, N_("Isi tanggal tenggat baru yang benar."))
-    return await _milestone_change(
-        request,
-        session,
-        project_id,
-        milestone_id,
+        return await page.refuse(N_("Isi tanggal tenggat baru yang benar."), "due_date")
+    return await page.run(
         lambda: service.reschedule_milestone(
             session,
             by=user,
             milestone_id=milestone_id,
             data=MilestoneReschedule(due_date=due, reason=form.text("reason")),
         ),
+        _to_milestone(project_id, milestone_id),
     )
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/close")
 async def close(
-    request: Request, project_id: int, milestone_id: int, session: SessionDep, user: PageUser, form: PageForm
+    request: Request,
+    project_id: int,
+    milestone_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: PageUser,
+    form: PageForm,
 ) -> Response:
+    kept = ("quality", "closed_on", "note", "delivery_accepted", "delivery_reason")
+    page = _posted(request, session, runtime, user, form, f"close-{milestone_id}", *kept)
     quality, closed_on = form.number("quality"), form.date("closed_on")
     if quality is None:
-        return _not_saved(request, project_id, PICK_QUALITY)
+        return await page.refuse(PICK_QUALITY, "quality")
     if form.text("closed_on").strip() and closed_on is None:
-        return _not_saved(request, project_id, N_("Isi tanggal selesai yang benar."))
-    return await _milestone_change(
-        request,
-        session,
-        project_id,
-        milestone_id,
+        return await page.refuse(N_("Isi tanggal selesai yang benar."), "closed_on")
+    return await page.run(
         lambda: service.close_milestone(
             session,
             by=user,
@@ -133,48 +239,56 @@ async def close(
                 delivery_reason=form.text("delivery_reason").strip() or None,
             ),
         ),
+        _to_milestone(project_id, milestone_id),
     )
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/quality")
 async def score_quality(
-    request: Request, project_id: int, milestone_id: int, session: SessionDep, user: PageUser, form: PageForm
+    request: Request,
+    project_id: int,
+    milestone_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: PageUser,
+    form: PageForm,
 ) -> Response:
     """The lead's rater scores the quality of a milestone the lead worked on."""
+    page = _posted(request, session, runtime, user, form, f"quality-{milestone_id}", "quality", "note")
     quality = form.number("quality")
     if quality is None:
-        return _not_saved(request, project_id, PICK_QUALITY)
-    return await _milestone_change(
-        request,
-        session,
-        project_id,
-        milestone_id,
+        return await page.refuse(PICK_QUALITY, "quality")
+    return await page.run(
         lambda: corrections.score_quality(
             session,
             by=user,
             milestone_id=milestone_id,
             data=MilestoneQuality(quality=quality, note=form.text("note").strip() or None),
         ),
+        _to_milestone(project_id, milestone_id),
     )
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/correct")
 async def correct(
-    request: Request, project_id: int, milestone_id: int, session: SessionDep, user: PageUser, form: PageForm
+    request: Request,
+    project_id: int,
+    milestone_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: PageUser,
+    form: PageForm,
 ) -> Response:
     """The lead's (or an admin's) correction: empty fields stay as they are."""
+    kept = ("closed_on", "quality", "due_date", "reopen", "reason")
+    page = _posted(request, session, runtime, user, form, f"correct-{milestone_id}", *kept)
     closed_on, due_date, quality = form.date("closed_on"), form.date("due_date"), form.number("quality")
-    if (form.text("closed_on").strip() and closed_on is None) or (
-        form.text("due_date").strip() and due_date is None
-    ):
-        return _not_saved(request, project_id, N_("Isi tanggal yang benar, atau kosongkan."))
+    for name, parsed in (("closed_on", closed_on), ("due_date", due_date)):
+        if form.text(name).strip() and parsed is None:
+            return await page.refuse(N_("Isi tanggal yang benar, atau kosongkan."), name)
     if form.text("quality").strip() and quality is None:
-        return _not_saved(request, project_id, N_("Pilih nilai kualitas 1 sampai 5, atau kosongkan."))
-    return await _milestone_change(
-        request,
-        session,
-        project_id,
-        milestone_id,
+        return await page.refuse(N_("Pilih nilai kualitas 1 sampai 5, atau kosongkan."), "quality")
+    return await page.run(
         lambda: corrections.correct_milestone(
             session,
             by=user,
@@ -187,24 +301,27 @@ async def correct(
                 reason=form.text("reason"),
             ),
         ),
+        _to_milestone(project_id, milestone_id),
         shown=(403, 409, 422),
     )
 
 
 @router.post("/projects/{project_id}/members")
 async def add_member(
-    request: Request, project_id: int, session: SessionDep, user: PageUser, form: PageForm
+    request: Request,
+    project_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: PageUser,
+    form: PageForm,
 ) -> Response:
+    page = _posted(request, session, runtime, user, form, "member-new", "user_id")
     member_id = form.number("user_id")
     if member_id is None:
-        return _not_saved(request, project_id, N_("Pilih pegawai yang akan ditambahkan."))
-    _, problem = await attempt(
+        return await page.refuse(N_("Pilih pegawai yang akan ditambahkan."), "user_id")
+    return await page.run(
         lambda: service.add_member(
             session, by=user, project_id=project_id, data=MemberAdd(user_id=member_id)
         ),
-        session=session,
-        shown=(409, 422),
+        lambda _: _back(project_id),
     )
-    if problem:
-        return _not_saved(request, project_id, problem)
-    return RedirectResponse(_back(project_id), status_code=303)

@@ -93,6 +93,8 @@ class ProjectRead(SQLModel):
     milestones: list[MilestoneRead]
     last_update_at: datetime | None
     stale: bool
+    # Set while the project is archived: read-only, off the boards and the lists of work.
+    archived_at: datetime | None = None
 
 
 class UpdateRead(SQLModel):
@@ -141,6 +143,7 @@ PROJECT_COLUMNS = (
     Project.start_date,
     Project.due_date,
     Project.created_at,
+    Project.archived_at,
 )
 UPDATE_COLUMNS = (
     ProgressUpdate.id,
@@ -340,11 +343,13 @@ def project_fields(
             progress_pct=progress,
             open_due_dates=[m["due_date"] for m in milestones if m["status"] == MilestoneStatus.open],
             today=today,
+            has_milestones=bool(milestones),
         ),
         "member_ids": member_ids,
         "milestones": milestones,
         "last_update_at": last_update_at,
         "stale": not done and now - quiet_since > timedelta(days=get_settings().stale_after_days),
+        "archived_at": project.archived_at,
     }
 
 
@@ -380,6 +385,7 @@ def _as_json(project: dict[str, Any]) -> None:
     project["due_date"] = project["due_date"].isoformat()
     project["health"] = project["health"].value
     project["last_update_at"] = _DATETIME.dump_python(project["last_update_at"], mode="json")
+    project["archived_at"] = _DATETIME.dump_python(project["archived_at"], mode="json")
     for milestone in project["milestones"]:
         milestone["due_date"] = milestone["due_date"].isoformat()
         milestone["original_due_date"] = milestone["original_due_date"].isoformat()

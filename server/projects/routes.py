@@ -9,17 +9,24 @@ from server.bodylimit import API_BODY_LIMIT, body_limited_route
 from server.deps import CurrentUser, SessionDep
 from server.errors import ERROR_RESPONSES
 from server.idempotency import request_fingerprint, run_once
-from server.projects import corrections, service
+from server.projects import blockers, corrections, editing, responses, service
 from server.projects.access import visible_project
 from server.projects.models import (
+    BlockerRead,
+    BlockerResolve,
+    CommentCreate,
     MemberAdd,
     MilestoneClose,
     MilestoneCorrect,
     MilestoneCreate,
+    MilestonePatch,
     MilestoneQuality,
-    MilestoneReschedule,
     ProjectCreate,
+    ProjectUpdate,
+    ReactionSet,
+    ResponseComment,
     UpdateCreate,
+    UpdateResponsesRead,
 )
 from server.projects.reads import MilestoneRead, ProjectRead, UpdateRead, one_project_read
 
@@ -37,9 +44,13 @@ async def create_project(body: ProjectCreate, session: SessionDep, user: Current
 
 
 @router.get("/projects")
-async def list_projects(session: SessionDep, user: CurrentUser) -> list[ProjectRead]:
-    """The projects the caller may see."""
-    return await service.list_projects(session, by=user)
+async def list_projects(
+    session: SessionDep,
+    user: CurrentUser,
+    archived: Annotated[bool, Query(description="List the archived projects instead")] = False,
+) -> list[ProjectRead]:
+    """The projects the caller may see that are in work; `?archived=true` lists the archived ones."""
+    return await service.list_projects(session, by=user, archived=archived)
 
 
 @router.get("/projects/{project_id}")
@@ -67,12 +78,15 @@ async def create_milestone(
 
 @router.patch("/milestones/{milestone_id}")
 async def reschedule_milestone(
-    milestone_id: int, body: MilestoneReschedule, session: SessionDep, user: CurrentUser
+    milestone_id: int, body: MilestonePatch, session: SessionDep, user: CurrentUser
 ) -> MilestoneRead:
     """Move a milestone's due date to today or later (WIB), not before the project's start, with a
     `reason` of at least 10 characters kept in the history. The new date is in force from today on:
-    days already late stay late."""
-    return await service.reschedule_milestone(session, by=user, milestone_id=milestone_id, data=body)
+    days already late stay late.
+
+    The lead may also change an open milestone's `title`, `weight` (1-100) and `assignee_ids` (active
+    members or the lead) in the same call; a closed milestone is corrected instead (409)."""
+    return await editing.patch_milestone(session, by=user, milestone_id=milestone_id, data=body)
 
 
 @router.post("/milestones/{milestone_id}/close")
@@ -144,3 +158,97 @@ async def list_updates(
 ) -> list[UpdateRead]:
     """Progress updates, newest first; page with `before=<id of the last one you have>`."""
     return await service.list_updates(session, by=user, project_id=project_id, limit=limit, before=before)
+
+
+@router.get("/projects/{project_id}/blockers")
+async def list_blockers(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    status: Annotated[
+        blockers.StatusFilter,
+        Query(description="`open` (not yet resolved: open or acknowledged), `resolved`, or `all`"),
+    ] = "open",
+) -> list[BlockerRead]:
+    """The blockers reported in the project's updates, oldest first."""
+    return await blockers.project_blockers(session, by=user, project_id=project_id, status=status)
+
+
+@router.post("/updates/{update_id}/blocker/acknowledge")
+async def acknowledge_blocker(update_id: int, session: SessionDep, user: CurrentUser) -> BlockerRead:
+    """A leader of the project's unit (or of a unit above it), or an admin, acknowledges an open blocker.
+    Board event `blocker.acknowledged`."""
+    return await blockers.acknowledge(session, by=user, update_id=update_id)
+
+
+@router.post("/updates/{update_id}/blocker/resolve")
+async def resolve_blocker(
+    update_id: int, body: BlockerResolve, session: SessionDep, user: CurrentUser
+) -> BlockerRead:
+    """The blocker's author, the project lead or an admin resolves it, with a `note` saying how.
+    Board event `blocker.resolved`."""
+    return await blockers.resolve(session, by=user, update_id=update_id, data=body)
+
+
+@router.patch("/projects/{project_id}")
+async def edit_project(
+    project_id: int, body: ProjectUpdate, session: SessionDep, user: CurrentUser
+) -> ProjectRead:
+    """Change a project's `name`, `description`, `start_date` or `due_date` (the lead, a leader of its
+    unit, or an admin). The start may not move after a milestone's due date. Archived → 409."""
+    return await editing.edit_project(session, by=user, project_id=project_id, data=body)
+
+
+@router.post("/projects/{project_id}/archive")
+async def archive_project(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectRead:
+    """Archive a project (the lead, a leader of its unit, or an admin): it leaves the boards and the
+    project lists, stays readable at its address, and is read-only (409) until it is unarchived."""
+    return await editing.archive_project(session, by=user, project_id=project_id)
+
+
+@router.post("/projects/{project_id}/unarchive")
+async def unarchive_project(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectRead:
+    """Bring an archived project back into work (the same people who may archive it)."""
+    return await editing.unarchive_project(session, by=user, project_id=project_id)
+
+
+@router.post("/updates/{update_id}/seen")
+async def mark_update_seen(update_id: int, session: SessionDep, user: CurrentUser) -> UpdateResponsesRead:
+    """A leader of the project's unit (or above), the project lead or an admin marks an update seen
+    ("dilihat"); not its author. Seen again: nothing changes. Board event `update.seen`; the author is
+    notified (kind `update_response`)."""
+    return await responses.mark_seen(session, by=user, update_id=update_id)
+
+
+@router.put("/updates/{update_id}/reaction")
+async def react_to_update(
+    update_id: int, body: ReactionSet, session: SessionDep, user: CurrentUser
+) -> UpdateResponsesRead:
+    """Set the caller's one reaction (`thumbs_up`, `thanks`, `keep_going`, `attention`), replacing the one
+    they had. Who may: as for `seen`. Board event `update.reacted`."""
+    return await responses.react(session, by=user, update_id=update_id, reaction=body.reaction)
+
+
+@router.delete("/updates/{update_id}/reaction")
+async def remove_update_reaction(
+    update_id: int, session: SessionDep, user: CurrentUser
+) -> UpdateResponsesRead:
+    """Take the caller's reaction away (none: nothing changes). Board event `update.reacted` with
+    `reaction: null`."""
+    return await responses.react(session, by=user, update_id=update_id, reaction=None)
+
+
+@router.post("/updates/{update_id}/comments", status_code=201)
+async def comment_on_update(
+    update_id: int, body: CommentCreate, session: SessionDep, user: CurrentUser
+) -> ResponseComment:
+    """A comment by someone who may respond, or the author's reply. Board event `update.commented`."""
+    return await responses.comment(session, by=user, update_id=update_id, data=body)
+
+
+@router.get("/updates/{update_id}/responses")
+async def read_update_responses(
+    update_id: int, session: SessionDep, user: CurrentUser
+) -> UpdateResponsesRead:
+    """Who saw the update, the reactions and the comments, oldest first (anyone who may see the project)."""
+    return await responses.update_responses(session, by=user, update_id=update_id)

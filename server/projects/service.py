@@ -11,17 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import clock
 from server.accounts.models import Role, User
 from server.accounts.service import subtree_in, unit_parents
-from server.audit import HistoryEntry
+from server.audit import HistoryEntry, record_change
 from server.calendar.locks import require_days_unlocked
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.projects.access import (
     leads_unit,
     require_lead,
     require_manager,
+    require_not_archived,
     require_poster,
     visible_project,
     visible_projects_clause,
 )
+from server.projects.blockers import BLOCKER_OPENED, open_blocker
 from server.projects.changes import (
     emit,
     jsonable,
@@ -48,6 +50,7 @@ from server.projects.models import (
     ProjectMember,
     UpdateCreate,
 )
+from server.projects.notices import tell_milestone_reported
 from server.projects.reads import (
     MilestoneRead,
     ProjectRead,
@@ -95,6 +98,7 @@ async def create_project(session: AsyncSession, *, by: User, data: ProjectCreate
 async def add_member(session: AsyncSession, *, by: User, project_id: int, data: MemberAdd) -> ProjectRead:
     project = await visible_project(session, by, project_id)
     await require_manager(session, by, project)
+    require_not_archived(project)
     member = await session.get(User, data.user_id)
     if member is None or not member.is_active:
         raise Invalid(f"User {data.user_id} is not an active user")
@@ -109,8 +113,38 @@ async def add_member(session: AsyncSession, *, by: User, project_id: int, data: 
 async def remove_member(session: AsyncSession, *, by: User, project_id: int, user_id: int) -> None:
     project = await visible_project(session, by, project_id)
     await require_manager(session, by, project)
+    require_not_archived(project)
     if await session.get(ProjectMember, (project.id, user_id)) is None:
         raise NotFound("This user is not a member of the project")
+    if user_id == project.lead_id:
+        raise Conflict("The project lead cannot be removed from the project")
+    # Their open work would be left with an assignee who can no longer post: it is reassigned first.
+    open_work = await session.scalar(
+        select(Milestone.title)
+        .join(MilestoneAssignee, MilestoneAssignee.milestone_id == Milestone.id)
+        .where(
+            Milestone.project_id == project.id,
+            Milestone.status == MilestoneStatus.open,
+            MilestoneAssignee.user_id == user_id,
+        )
+        .order_by(Milestone.due_date, Milestone.id)
+        .limit(1)
+    )
+    if open_work is not None:
+        raise Conflict(
+            f"This member is an assignee of the open milestone {open_work!r}: "
+            "reassign it (edit the milestone's assignees) before removing them"
+        )
+    await record_change(
+        session,
+        actor_id=by.id,
+        entity="project",
+        entity_id=project.id,
+        action="member_removed",
+        before={"user_id": user_id},
+        project_id=project.id,
+        subject_user_id=user_id,
+    )
     await session.execute(
         delete(ProjectMember).where(ProjectMember.project_id == project.id, ProjectMember.user_id == user_id)
     )
@@ -149,6 +183,7 @@ async def create_milestone(
 ) -> MilestoneRead:
     project = await visible_project(session, by, project_id)
     require_lead(by, project, "plan milestones")
+    require_not_archived(project)
     check_due_date(data.due_date, project)
     assignee_ids = sorted(set(data.assignee_ids))
     await _require_assignable(session, project, assignee_ids)
@@ -189,6 +224,7 @@ async def reschedule_milestone(
     """A new due date in force from today on: the days already late stay late (DOMAIN.md §1b)."""
     milestone, project = await visible_milestone(session, by, milestone_id)
     require_lead(by, project, "reschedule milestones")
+    require_not_archived(project)
     if milestone.status == MilestoneStatus.closed:
         raise Conflict("A closed milestone cannot be rescheduled; correct it instead")
     reason = require_reason(
@@ -243,6 +279,7 @@ async def close_milestone(
     assignees, later by the lead's rater (`quality_status` "pending" until then)."""
     milestone, project = await visible_milestone(session, by, milestone_id)
     require_lead(by, project, "close milestones")
+    require_not_archived(project)
     if milestone.status == MilestoneStatus.closed:
         raise Conflict("This milestone is already closed")
     closed_on: date = data.closed_on or clock.today()
@@ -298,6 +335,7 @@ async def close_milestone(
 async def post_update(session: AsyncSession, *, by: User, project_id: int, data: UpdateCreate) -> UpdateRead:
     project = await visible_project(session, by, project_id)
     await require_poster(session, by, project)
+    require_not_archived(project)
     if data.milestone_id is None:
         raise Invalid("milestone_id is required: say which milestone this update is about")
     # Locked before its state is read: an update racing a close lands before it or gets the 409.
@@ -319,6 +357,8 @@ async def post_update(session: AsyncSession, *, by: User, project_id: int, data:
         note=note,
         blockers=(data.blockers or "").strip() or None,
     )
+    update.blocker_status = BLOCKER_OPENED if update.blockers else None
+    before_pct = milestone.progress_pct
     milestone.progress_pct = data.progress_pct
     session.add(update)
     session.add(milestone)
@@ -332,6 +372,11 @@ async def post_update(session: AsyncSession, *, by: User, project_id: int, data:
         project,
         "progress.posted",
         {"update": jsonable(update_read), "milestone": milestone_json, "project": project_json},
+    )
+    # A reported blocker stays open, on the boards, until its author or the lead resolves it.
+    await open_blocker(session, update=update, project=project, milestone=milestone, author=by)
+    await tell_milestone_reported(
+        session, project=project, milestone=milestone, before_pct=before_pct, author=by
     )
     return update_read
 
@@ -355,11 +400,13 @@ async def list_history(session: AsyncSession, *, by: User, project_id: int) -> l
     return list(rows.all())
 
 
-async def list_projects(session: AsyncSession, *, by: User) -> list[ProjectRead]:
+async def list_projects(session: AsyncSession, *, by: User, archived: bool = False) -> list[ProjectRead]:
+    """The projects `by` may see: those in work, or (`archived`) those archived."""
     parents = await unit_parents(session)
+    shelved = Project.archived_at.is_not(None) if archived else Project.archived_at.is_(None)
     projects = (
         await session.scalars(
-            select(Project).where(visible_projects_clause(by, parents)).order_by(Project.id)
+            select(Project).where(visible_projects_clause(by, parents), shelved).order_by(Project.id)
         )
     ).all()
     return await project_reads(session, list(projects))

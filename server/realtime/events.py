@@ -51,6 +51,11 @@ def unit_board(unit_id: int) -> str:
     return f"unit:{unit_id}"
 
 
+def user_board(user_id: int) -> str:
+    """One person's own board: their notifications (the bell), opened only by them."""
+    return f"user:{user_id}"
+
+
 @functools.cache
 def _next_seqs_statement(count: int) -> TextClause:
     # Written out because SQLite and PostgreSQL spell this upsert alike, and because SQLAlchemy compiles

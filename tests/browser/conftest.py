@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -67,6 +68,21 @@ class DemoServer:
             f"GET {path} as {username}: {response.status_code} {response.text}"
         )
         return response.json()
+
+    async def project(self, name: str, username: str) -> dict[str, Any]:
+        """The project of that name, as `username` reads it from the API."""
+        projects = await self.get("/api/v1/projects", username)
+        return next(p for p in projects if p["name"] == name)  # type: ignore[union-attr]
+
+    async def own_open_milestone(self, project_name: str, username: str) -> dict[str, Any]:
+        """An open milestone of that project that `username` works on (an assignee)."""
+        me = await self.get("/api/v1/me", username)
+        project = await self.project(project_name, username)
+        return next(
+            m
+            for m in project["milestones"]
+            if m["status"] == "open" and me["id"] in m["assignee_ids"]  # type: ignore[index]
+        )
 
     async def unit_id(self, name: str) -> int:
         units = await self.get("/api/v1/units", "admin")
@@ -134,6 +150,13 @@ async def open_page(browser: Browser, demo_server: DemoServer) -> AsyncIterator[
     yield open_
     for context in contexts:
         await context.close()
+
+
+async def assert_no_sideways_scroll(page: Page) -> None:
+    """The page fits its viewport's width (issue 13: every page at 360 px, with long words and URLs)."""
+    width = page.viewport_size["width"] if page.viewport_size else PHONE["width"]
+    scrolled = await page.evaluate("document.documentElement.scrollWidth")
+    assert scrolled <= width, f"{page.url} scrolls sideways at {width} px ({scrolled} px)"
 
 
 async def sign_in(page: Page, username: str, next_: str = "/") -> None:

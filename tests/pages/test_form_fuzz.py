@@ -175,6 +175,12 @@ async def targets(client, world, setup) -> dict[str, str]:
     answer = {"unit_id": world.bidang.id, "employee_id": world.member.id, "answers": [3] * 9, "token": token}
     feedback = await client.post("/api/v1/feedback", json=answer)
     assert feedback.status_code == 201, feedback.text
+    update = await client.post(
+        f"/api/v1/projects/{setup.project.id}/updates",
+        json={"milestone_id": setup.milestone.id, "progress_pct": 10, "blockers": "Printer rusak"},
+        headers=world.auth(world.member),
+    )
+    assert update.status_code == 201, update.text
     return {
         "project_id": str(setup.project.id),
         "milestone_id": str(setup.milestone.id),
@@ -184,6 +190,10 @@ async def targets(client, world, setup) -> dict[str, str]:
         "day": "2026-08-17",
         "feedback_id": str(feedback.json()["id"]),
         "decision": "exclude",
+        "update_id": str(update.json()["id"]),
+        "member_id": str(world.member.id),
+        "entry_id": "1",
+        "notification_id": "1",
     }
 
 

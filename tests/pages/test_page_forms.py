@@ -45,6 +45,10 @@ def _filled(path: str, world, setup) -> str:
         day="2026-12-25",
         feedback_id=1,
         decision="clear",
+        member_id=world.member.id,
+        update_id=1,
+        entry_id=1,
+        notification_id=1,
     )
 
 

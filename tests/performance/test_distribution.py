@@ -105,7 +105,7 @@ async def test_the_export_names_unrated_staff_and_the_new_columns(frozen, client
     response = await client.get(
         f"/api/v1/units/{world.dinas.id}/performance.csv", params=PERIOD, headers=world.auth(world.leader)
     )
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     header = rows[0]
     assert header[-3:] == [
         "Jawaban survei tidak dihitung",

@@ -1,9 +1,10 @@
 """Every download (the unit performance CSV and XLSX, the import's example CSV) whatever the stored names
-hold: non-Latin-1 unit names, names that look like formulas, control characters, over-long texts."""
+hold: non-Latin-1 unit names, names that look like formulas, control characters, over-long texts; and the
+unit export as Indonesian offices read it: XLSX number and date cells, the CSV dialects, words for ratings."""
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
 import pytest
@@ -13,7 +14,9 @@ from server import clock
 from server.accounts.models import Unit, User
 from server.calendar.periods import parse_period
 from server.downloads import XLSX_CELL_MAX, attachment, xlsx_bytes
-from server.performance.exports import file_stem
+from server.performance.exports import COLUMNS, file_stem
+from server.performance.rules import RATING_LABELS_ID
+from tests.api import close_milestone, rate
 from tests.web import log_in
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
@@ -44,8 +47,8 @@ async def _export(client, world, unit_id: int, kind: str):
     return response
 
 
-def _csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+def _csv_rows(response, delimiter: str = ";") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter))
 
 
 def _sheet(response):
@@ -96,6 +99,8 @@ async def test_a_name_that_looks_like_a_formula_is_exported_as_text(frozen, clie
     names = [row[1] for row in rows[1:]]
     expected = name if name == "#N/A" else "'" + name  # only formula starts are quoted in CSV
     assert expected in names
+    content = (await _csv(client, world, dialect="id")).decode("utf-8-sig")
+    assert expected in [row[1] for row in csv.reader(io.StringIO(content), delimiter=";")]
 
     sheet = _sheet(await _export(client, world, world.bidang.id, "xlsx"))
     cell = next(row[1] for row in sheet.iter_rows(min_row=2) if row[1].value == name)
@@ -130,5 +135,95 @@ async def test_the_import_example_never_carries_a_stored_unit_name_as_a_formula(
     response = await client.get("/admin/import/example.csv")
     assert response.status_code == 200
     assert response.headers["content-disposition"] == 'attachment; filename="contoh-impor-pegawai.csv"'
-    units = {row[2] for row in _csv_rows(response)[1:]}
+    units = {row[2] for row in _csv_rows(response, ",")[1:]}  # the import reads commas
     assert units == {'\'=HYPERLINK("http://example.com","x")'}
+
+
+# --- dialects, words and cell types (issue 13 item 7) ---------------------------------------------------
+
+
+async def _rated_member(client, world, setup) -> None:
+    """The member: milestone closed on time with quality 4 (100.00% and 4.00), rated above and above."""
+    await close_milestone(client, world, setup.milestone.id, 4)
+    await rate(client, world, world.member, "above", "above")
+
+
+async def _csv(client, world, **params) -> bytes:
+    response = await client.get(
+        f"/api/v1/units/{world.bidang.id}/performance.csv",
+        params={"period": "2026-11"} | params,
+        headers=world.auth(world.leader),
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    return response.content
+
+
+def _member_row(content: bytes, delimiter: str, world) -> dict[str, str]:
+    assert content.startswith(b"\xef\xbb\xbf"), "a UTF-8 byte-order mark, or Excel reads the names wrong"
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=delimiter))
+    assert rows[0] == COLUMNS
+    assert all(len(row) == len(COLUMNS) for row in rows), "every value in its own column"
+    return dict(zip(COLUMNS, next(row for row in rows if row[1] == world.member.name), strict=True))
+
+
+async def test_the_indonesian_csv_has_semicolons_decimal_commas_and_words(frozen, client, world, setup):
+    await _rated_member(client, world, setup)
+    row = _member_row(await _csv(client, world, dialect="id"), ";", world)
+    assert row["Ketepatan waktu (%)"] == "100,00" and row["Kualitas (1-5)"] == "4,00"
+    assert row["Hasil kerja"] == row["Perilaku kerja"] == "Di Atas Ekspektasi"
+    assert row["Predikat"] == "Sangat Baik"
+    assert row["Tanggal dinilai"] == "2026-11-20", "ISO 8601: a date in Excel whatever its language"
+
+
+async def test_the_default_csv_is_the_indonesian_form_and_excel_us_gives_commas(frozen, client, world, setup):
+    await _rated_member(client, world, setup)
+    default = await _csv(client, world)
+    assert await _csv(client, world, dialect="id") == default
+    us = await _csv(client, world, dialect="excel-us")
+    assert us.startswith("\ufeff".encode()) and us != default
+    row = _member_row(us, ",", world)
+    assert row["Ketepatan waktu (%)"] == "100.00" and row["Kualitas (1-5)"] == "4.00"
+    assert row["Hasil kerja"] == "Di Atas Ekspektasi", "words, never the API's `above`"
+    assert row["Saran hasil kerja"] in RATING_LABELS_ID.values()
+    assert row["Tanggal dinilai"] == "2026-11-20"
+
+
+async def test_an_unknown_csv_dialect_is_refused(client, world):
+    response = await client.get(
+        f"/api/v1/units/{world.bidang.id}/performance.csv",
+        params={"period": "2026-11", "dialect": "excel-fr"},
+        headers=world.auth(world.leader),
+    )
+    assert response.status_code == 422 and "detail" in response.json()
+
+
+async def test_the_xlsx_has_number_and_date_cells_and_indonesian_words(frozen, client, world, setup):
+    await _rated_member(client, world, setup)
+    sheet = _sheet(await _export(client, world, world.bidang.id, "xlsx"))
+    header = [cell.value for cell in sheet[1]]
+    assert header == COLUMNS
+    member = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == world.member.name)
+    cells = dict(zip(COLUMNS, member, strict=True))
+    assert cells["NIP"].data_type == "s" and cells["NIP"].value == world.member.nip, "18 digits kept as text"
+    timeliness = cells["Ketepatan waktu (%)"]
+    assert timeliness.data_type == "n" and timeliness.value == 100
+    assert cells["Kualitas (1-5)"].value == 4 and cells["Kualitas (1-5)"].data_type == "n"
+    assert cells["Hasil kerja"].value == "Di Atas Ekspektasi"
+    assert cells["Predikat"].value == "Sangat Baik"
+    rated = cells["Tanggal dinilai"]
+    assert rated.is_date and rated.value.date() == date(2026, 11, 20)
+    outsider = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == world.outsider.name)
+    unrated = dict(zip(COLUMNS, outsider, strict=True))
+    assert unrated["Predikat"].value == "Belum dinilai" and unrated["Tanggal dinilai"].value is None
+
+
+async def test_the_distribution_page_offers_xlsx_first_and_the_indonesian_csv(frozen, client, world):
+    await log_in(client, world.leader)
+    html = (await client.get(f"/units/{world.dinas.id}/distribution", params={"period": "2026-11"})).text
+    base = f"/api/v1/units/{world.dinas.id}/performance"
+    xlsx = html.index(f'href="{base}.xlsx?period=2026-11"')
+    indonesian = html.index(f'href="{base}.csv?period=2026-11&amp;dialect=id"')
+    comma = html.index(f'href="{base}.csv?period=2026-11"')
+    assert xlsx < indonesian < comma
+    assert f'href="/units/{world.dinas.id}/ikm?period=2026-11"' in html

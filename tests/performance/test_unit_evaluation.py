@@ -123,10 +123,10 @@ async def test_exports_have_one_row_per_asn_and_named_files(frozen, client, worl
     )
     assert response.status_code == 200
     assert 'filename="kinerja-bidang-pelayanan-2026-11.csv"' in response.headers["content-disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][0] == "NIP" and len(rows) == 1 + 3  # lead, member, outsider
     member_row = next(r for r in rows if r[1] == world.member.name)
-    assert member_row[3] == "100.00" and member_row[4] == "4.00"
+    assert member_row[3] == "100,00" and member_row[4] == "4,00"
     xlsx = await client.get(
         f"/api/v1/units/{world.bidang.id}/performance.xlsx",
         params={"period": "2026-11"},

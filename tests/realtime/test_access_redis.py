@@ -4,7 +4,9 @@ checks every open board again when it is back."""
 
 import asyncio
 
+from server.projects import editing
 from server.projects import service as projects
+from server.projects.models import MilestoneEdit
 from server.runtime import Runtime
 from tests.realtime.sockets import RecordingViewer
 from tests.services import redis_prefix
@@ -43,6 +45,11 @@ async def test_a_notice_redis_did_not_take_is_sent_again_once_it_answers(
         removed, lead = RecordingViewer(world.member.id), RecordingViewer(world.lead.id)
         _watch(listener, removed, lead)
 
+        # Open work is reassigned before its assignee leaves the project.
+        async with writer.transaction() as session:
+            for milestone in (setup.milestone, setup.other_milestone):
+                edit = MilestoneEdit(assignee_ids=[])
+                await editing.edit_milestone(session, by=world.lead, milestone_id=milestone.id, data=edit)
         paused_redis.pause()
         async with writer.transaction() as session:
             await projects.remove_member(

@@ -4,7 +4,9 @@ theirs to see - while everyone else's stay open. Run against both ways of servin
 and on both backends (in-process broker; Redis)."""
 
 from server.accounts.service import start_web_session
+from server.projects import editing
 from server.projects import service as projects
+from server.projects.models import MilestoneEdit
 from server.realtime.events import access_changed
 from tests.realtime.boards import close_code, open_board, receive
 from tests.web import csrf_of, log_in
@@ -18,6 +20,18 @@ async def _post(client, world, setup, pct: int) -> dict:
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def _hand_over_their_work(runtime, world, setup) -> None:
+    """A member with open work is not removed (it is reassigned first): the lead takes it over."""
+    async with runtime.transaction() as session:
+        for milestone in (setup.milestone, setup.other_milestone):
+            await editing.edit_milestone(
+                session,
+                by=world.lead,
+                milestone_id=milestone.id,
+                data=MilestoneEdit(assignee_ids=[world.lead.id]),
+            )
 
 
 async def _still_live(ws, client, world, setup, pct: int) -> None:
@@ -55,8 +69,9 @@ async def test_signing_out_closes_the_boards_of_that_session_only(client, world,
 
 
 async def test_removal_from_the_project_closes_their_project_board_with_4404(
-    client, world, setup, live_server
+    client, world, setup, runtime, live_server
 ):
+    await _hand_over_their_work(runtime, world, setup)
     async with (
         open_board(live_server, "project", setup.project.id, world.auth(world.member)) as removed,
         open_board(live_server, "project", setup.project.id, world.auth(world.lead)) as lead,
@@ -145,6 +160,7 @@ async def test_moving_a_unit_closes_its_board_for_leaders_of_its_old_place(clien
 
 
 async def test_a_rolled_back_change_closes_nothing(client, world, setup, runtime, live_server):
+    await _hand_over_their_work(runtime, world, setup)
     async with open_board(live_server, "project", setup.project.id, world.auth(world.member)) as ws:
         await receive(ws)
         checked = runtime.hub.access.rechecked

@@ -72,7 +72,8 @@
   var showUnit = initial.board.units.length > 1;
 
   function load(board) {
-    state = { projects: {}, latest: board.latest_updates || {}, units: {}, adoption: board.adoption };
+    state = { projects: {}, latest: board.latest_updates || {}, units: {}, adoption: board.adoption,
+              blockers: board.open_blockers || [] };
     board.projects.forEach(function (p) { state.projects[p.id] = p; });
     board.units.forEach(function (u) { state.units[u.id] = u.name; });
   }
@@ -153,12 +154,14 @@
   function signature(p) { return JSON.stringify([p, state.latest[p.id] || null]); }
   var shown = {};  // project id -> signature of what its card shows
 
+  // Long enough to be noticed from across the room (a wall screen), not only by someone watching.
+  var HIGHLIGHT_MS = (initial.highlight_seconds || 3) * 1000;
   function highlight(card) {
     card.classList.remove("is-changed");
     void card.offsetWidth;  // restart the animation when two events arrive close together
     card.classList.add("is-changed");
     clearTimeout(card.changedTimer);
-    card.changedTimer = setTimeout(function () { card.classList.remove("is-changed"); }, 3000);
+    card.changedTimer = setTimeout(function () { card.classList.remove("is-changed"); }, HIGHLIGHT_MS);
   }
 
   // Re-render the cards whose project changed, then move (never rebuild) cards into board order.
@@ -211,7 +214,57 @@
     document.getElementById("quiet-none").hidden = adoption.quiet.length > 0;
   }
 
+  // ---- open blockers, oldest first; a leader acknowledges one with the item's own form ----------
+  var blockerList = document.getElementById("blocker-list");
+  var blockerTemplate = document.getElementById("blocker-template");
+
+  function age(iso) {
+    var minutes = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 60000));
+    if (minutes < 60) return say("age_minutes", { n: minutes });
+    if (minutes < 1440) return say("age_hours", { n: Math.floor(minutes / 60) });
+    return say("age_days", { n: Math.floor(minutes / 1440) });
+  }
+  function fillBlocker(item, b) {
+    function el(name) { return item.querySelector('[data-b="' + name + '"]'); }
+    item.className = "blocker-item blocker-item--" + b.status;
+    item.setAttribute("data-update-id", b.update_id);
+    el("project").href = "/projects/" + b.project_id;
+    el("project").textContent = b.project_name;
+    el("age").setAttribute("data-opened", b.opened_at);
+    el("age").textContent = age(b.opened_at);
+    el("text").textContent = b.text;
+    el("author").textContent = b.author_name;
+    el("acknowledged").hidden = b.status !== "acknowledged";
+    el("acknowledged").textContent = say("acknowledged", { name: b.acknowledged_by_name || "" });
+    el("form").action = "/updates/" + b.update_id + "/blocker/acknowledge";
+    el("form").hidden = b.status !== "open";
+  }
+  function renderBlockers() {
+    if (!blockerList) return;
+    state.blockers.sort(function (a, b) {
+      return a.opened_at < b.opened_at ? -1 : a.opened_at > b.opened_at ? 1 : a.update_id - b.update_id;
+    });
+    var items = state.blockers.map(function (b) {
+      var item = blockerList.querySelector('[data-update-id="' + b.update_id + '"]') ||
+        blockerTemplate.content.firstElementChild.cloneNode(true);
+      fillBlocker(item, b);
+      return item;
+    });
+    blockerList.replaceChildren.apply(blockerList, items);
+    document.getElementById("blocker-count").textContent = String(items.length);
+    document.getElementById("blockers-none").hidden = items.length > 0;
+  }
+  function changeBlocker(type, b) {
+    state.blockers = state.blockers.filter(function (known) { return known.update_id !== b.update_id; });
+    if (type !== "blocker.resolved") state.blockers.push(b);
+    renderBlockers();
+  }
+
   // ---- events --------------------------------------------------------------------------------
+  // Every applied message is also told to the page (wall.js pages to a changed card, lists the activity).
+  function announce(message) {
+    document.dispatchEvent(new CustomEvent("pantau:board", { detail: message }));
+  }
   function apply(message) {
     if (message.type === "snapshot") {
       var before = Object.keys(state.projects);
@@ -219,6 +272,8 @@
       lastSeq = message.seq;
       render(before.concat(Object.keys(state.projects)), true);
       renderAdoption();
+      renderBlockers();
+      announce(message);
       return;
     }
     if (message.seq <= lastSeq) return;             // already seen (a replay overlapping live events)
@@ -233,11 +288,14 @@
       var known = state.projects[data.project_id];
       if (known && known.member_ids.indexOf(data.user_id) < 0) known.member_ids.push(data.user_id);
       return;  // nothing on the card shows members
+    } else if (data.blocker && message.type.indexOf("blocker.") === 0) {
+      changeBlocker(message.type, data.blocker);
     }
     if (data.project) {
       state.projects[data.project.id] = data.project;
       render([String(data.project.id)], true);
     }
+    announce(message);
   }
 
   // ---- connection: reconnect with exponential backoff, resume with since=<last seq> -----------
@@ -298,6 +356,9 @@
     grid.querySelectorAll('[data-f="when"][datetime]').forEach(function (el) {
       if (el.getAttribute("datetime")) el.textContent = ago(el.getAttribute("datetime"));
     });
+    if (blockerList) blockerList.querySelectorAll("[data-opened]").forEach(function (el) {
+      el.textContent = age(el.getAttribute("data-opened"));
+    });
     if (dayKey.format(new Date()) !== today) {
       today = dayKey.format(new Date());
       lastSeq = null;
@@ -310,5 +371,6 @@
     var p = state.projects[card.getAttribute("data-project-id")];
     if (p) { fill(card, p); shown[p.id] = signature(p); }
   });
+  renderBlockers();
   if ("WebSocket" in window) connect();
 })();
