@@ -136,6 +136,7 @@ async def test_streamed_results_still_work(engine):
     assert ids == list(range(1, 251))
 
 
+@pytest.mark.timing
 async def test_a_writer_waits_for_another_process_lock_without_holding_the_loop(writer, database):
     other = sqlite3.connect(database, isolation_level=None)  # another program writing to the same file
     other.execute("BEGIN IMMEDIATE")
@@ -160,6 +161,7 @@ async def test_a_writer_waits_for_another_process_lock_without_holding_the_loop(
     assert names == ["first", "after"]
 
 
+@pytest.mark.timing
 async def test_writers_in_one_process_take_turns_when_one_yields_holding_the_lock(writer):
     # Two connections already in the pool, so that the second writer meets the lock, not a connect.
     async with writer.connect() as one, writer.connect() as two:

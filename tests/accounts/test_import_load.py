@@ -52,6 +52,7 @@ class LoopWatch:
         self._task.cancel()
 
 
+@pytest.mark.timing
 async def test_healthz_and_the_loop_stay_quick_during_a_20000_row_import(
     client, world, runtime, forget_imported_staff
 ):

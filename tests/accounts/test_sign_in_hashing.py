@@ -206,6 +206,7 @@ def settled_heap():
     gc.unfreeze()
 
 
+@pytest.mark.timing
 async def test_twenty_sign_ins_at_once_do_not_stall_the_loop(
     app, client, world, runtime, monkeypatch, from_address, settled_heap
 ):

@@ -48,6 +48,7 @@ def _card(page: Page, project_id: int):
     return page.locator(f'article.card[data-project-id="{project_id}"]')
 
 
+@pytest.mark.timing  # "within a second": run alone (scripts/test)
 async def test_staff_update_from_phone_shows_on_open_leader_board_within_a_second(
     open_page: OpenPage, demo_server: DemoServer, shot: Shot
 ):

@@ -69,6 +69,7 @@ async def serving(app: ASGIApp) -> AsyncIterator[int]:
         await task
 
 
+@pytest.mark.timing
 async def test_a_slow_form_body_does_not_delay_another_users_post(frozen, app, client, world, runtime, setup):
     path = f"/people/{world.member.id}/behaviour"
     await log_in(client, world.lead)  # the member's rater
@@ -145,6 +146,7 @@ async def _units(runtime) -> int:
         return await session.scalar(select(func.count()).select_from(Unit))
 
 
+@pytest.mark.timing
 async def test_a_lock_wait_past_its_limit_is_a_json_503_for_the_api(impatient_app, world, runtime):
     before = await _units(runtime)
     transport = httpx.ASGITransport(app=impatient_app)

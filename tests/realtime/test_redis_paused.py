@@ -7,11 +7,15 @@ import json
 import time
 
 import httpx
+import pytest
 
 from server.app import create_app
 from server.runtime import Runtime
 from tests.realtime.sockets import RecordingSocket
 from tests.services import redis_prefix
+
+# "A write costs nothing" is measured in wall time: these run alone, after the main passes (scripts/test).
+pytestmark = pytest.mark.timing
 
 
 async def _until(condition, timeout: float) -> float:
