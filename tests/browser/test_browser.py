@@ -9,6 +9,7 @@ import re
 import uuid
 from datetime import timedelta
 
+import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import (
