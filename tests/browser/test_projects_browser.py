@@ -62,8 +62,15 @@ async def test_leader_creates_staffs_plans_edits_and_archives_a_project_on_a_pho
     await expect(milestone_form.get_by_label("Judul")).to_have_value("Pendataan warga lansia")
     await expect(milestone_form.get_by_label("Bobot")).to_have_value("3")
 
+    # A board left open elsewhere (the wall screen) drops the card live when the project is archived.
+    board = await open_page({"width": 1280, "height": 720}, user="kadis1")
+    await board.goto(f"/board/unit/{me['unit_id']}")  # type: ignore[index]
+    await expect(board.locator("#live")).to_have_attribute("data-state", "live")
+    await expect(board.locator("[data-project-id]", has_text=name)).to_have_count(1)
+
     await page.get_by_role("button", name="Arsipkan proyek").click()
     await expect(page.locator(".archived-banner")).to_contain_text("Diarsipkan")
+    await expect(board.locator("[data-project-id]", has_text=name)).to_have_count(0)
     await expect(page.get_by_role("heading", name="Pendataan warga lansia", level=3)).to_be_visible()
     await expect(page.get_by_role("button", name="Tambah tonggak")).to_have_count(0)
     await assert_no_sideways_scroll(page)

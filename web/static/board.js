@@ -291,7 +291,13 @@
     } else if (data.blocker && message.type.indexOf("blocker.") === 0) {
       changeBlocker(message.type, data.blocker);
     }
-    if (data.project) {
+    if (data.project && data.project.archived_at) {
+      // Archived: off the board (its card and its blockers), as the next snapshot would have it.
+      delete state.projects[data.project.id];
+      state.blockers = state.blockers.filter(function (b) { return b.project_id !== data.project.id; });
+      render([String(data.project.id)], false);
+      renderBlockers();
+    } else if (data.project) {
       state.projects[data.project.id] = data.project;
       render([String(data.project.id)], true);
     }
