@@ -18,7 +18,18 @@ from server.projects.models import Milestone
 
 USERS_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
-ENTITIES = ("milestone", "rating", "target", "user", "unit", "organisation_result", "feedback", "period")
+ENTITIES = (
+    "milestone",
+    "rating",
+    "target",
+    "user",
+    "unit",
+    "organisation_result",
+    "feedback",
+    "period",
+    "project",
+    "evidence",
+)
 
 
 Errors = dict[str, str]  # form field -> the code of a message that the template words

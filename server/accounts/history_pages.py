@@ -21,10 +21,6 @@ from server.pages.render import render
 
 router = APIRouter(include_in_schema=False)
 
-# What the filter offers: also a project's own changes (edited, archived, a member removed), which
-# server/projects/editing.py records with the entity "project".
-KINDS = ENTITIES if "project" in ENTITIES else (*ENTITIES, "project")
-
 
 def _day(raw: str, problems: list[str], field: str) -> date | None:
     if not raw.strip():
@@ -52,7 +48,7 @@ async def history(
     """Who changed what, when (WIB), from what to what, and why. A filter that cannot be read is named on
     the page and left out, so the page always answers."""
     problems: list[str] = []
-    if entity and entity not in KINDS:
+    if entity and entity not in ENTITIES:
         problems.append("entity")
         entity = ""
     period = period.strip()
@@ -86,5 +82,5 @@ async def history(
         problems=problems,
         paging=paging,
         query=filters.query(),
-        entities=KINDS,
+        entities=ENTITIES,
     )
