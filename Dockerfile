@@ -18,8 +18,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PANTAU_DATABASE_URL=sqlite:////data/pantau.db
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links=/wheels /wheels/pantau-*.whl
-# The embedded SQLite database (the default) lives in /data: mount a volume there. (docker-compose.yml
-# runs on PostgreSQL, so its replicas need none.)
+# The embedded SQLite database (the default) and its evidence files live in /data: mount a volume there.
+# (docker-compose.yml runs on PostgreSQL; its replicas share a `media` volume at /data for evidence files.)
 RUN useradd --system --uid 10001 --user-group --home-dir /data --create-home --shell /usr/sbin/nologin pantau
 WORKDIR /data
 USER 10001:10001

@@ -9,6 +9,7 @@ BENCHMARKS = {
     "ws": "bench.ws",
     "soak": "bench.soak",
     "serialise": "bench.serialise",
+    "photos": "bench.photos",
 }
 
 

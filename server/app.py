@@ -40,6 +40,7 @@ from server.notifications import pages as notification_pages
 from server.notifications import routes as notification_routes
 from server.pages import help as help_pages
 from server.pages import moved as moved_pages
+from server.pages import offline as offline_pages
 from server.pages import routes as page_routes
 from server.pages.deps import sign_in_target, visitor
 from server.pages.forms import request_problem
@@ -47,7 +48,7 @@ from server.pages.render import render_error
 from server.performance import dialog_pages, team_pages
 from server.performance import pages as performance_pages
 from server.performance import routes as performance_routes
-from server.projects import blocker_pages, response_pages, work_pages
+from server.projects import blocker_pages, evidence_pages, evidence_routes, response_pages, work_pages
 from server.projects import edit_pages as project_edit_pages
 from server.projects import pages as project_pages
 from server.projects import routes as project_routes
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(account_routes.router)
     app.include_router(project_routes.router)
+    app.include_router(evidence_routes.router)
     app.include_router(feedback_routes.router)
     app.include_router(performance_routes.router)
     app.include_router(calendar_routes.router)
@@ -181,8 +183,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(page_routes.router)
     app.include_router(work_pages.router)
     app.include_router(help_pages.router)
+    app.include_router(offline_pages.router)  # /manifest.webmanifest, /sw.js (issue 14)
     app.include_router(project_pages.router)
     app.include_router(blocker_pages.router)
+    app.include_router(evidence_pages.router)  # the lead hides an evidence item (issue 14)
     app.include_router(response_pages.router)
     # Board sockets through ASGI (any server but `pantau serve`); last, for its catch-all 404 socket.
     app.include_router(realtime_routes.router)

@@ -124,17 +124,44 @@ def _sqlite_path(url: str) -> str:
 
 
 def _backup(args: argparse.Namespace) -> None:
-    from server.backup import backup
+    from server.backup import backup, backup_media, media_backup_folder
 
-    pages = backup(_sqlite_path(get_settings().database_url), args.path)
+    settings = get_settings()
+    pages = backup(_sqlite_path(settings.database_url), args.path)
     print(f"Backed up {pages} pages to {args.path}.")
+    media = backup_media(settings.media_path, args.path)
+    print(
+        f"Evidence files: {media.copied} copied to {media_backup_folder(args.path)}, "
+        f"{media.present} there already."
+    )
+    _report_damaged(media.damaged, settings.media_path)
 
 
 def _restore(args: argparse.Namespace) -> None:
-    from server.backup import restore
+    from server.backup import media_backup_folder, restore, restore_media
 
-    restore(args.path, _sqlite_path(get_settings().database_url))
+    settings = get_settings()
+    database = _sqlite_path(settings.database_url)
+    # The files first: once the database is back, every evidence row it holds finds its file.
+    media = restore_media(args.path, settings.media_path)
+    restore(args.path, database)
     print(f"Restored {args.path}. Restart Pantau if it was running.")
+    if media is None:
+        print(f"No evidence files to restore ({media_backup_folder(args.path)} does not exist).")
+    else:
+        print(
+            f"Evidence files: {media.copied} restored to {settings.media_path}, {media.present} there already."
+        )
+        _report_damaged(media.damaged, media_backup_folder(args.path))
+
+
+def _report_damaged(damaged: list[str], folder: object) -> None:
+    if damaged:
+        print(
+            f"WARNING: {len(damaged)} evidence file(s) in {folder} do not match their content hash and were "
+            f"not copied: {', '.join(damaged[:10])}{' ...' if len(damaged) > 10 else ''}",
+            file=sys.stderr,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -163,11 +190,14 @@ def main(argv: list[str] | None = None) -> None:
     create.set_defaults(run=_create_user)
 
     backup = commands.add_parser(
-        "backup", help="copy the embedded SQLite database, consistently, while it runs"
+        "backup",
+        help="copy the embedded SQLite database, consistently, while it runs, and the evidence files beside it",
     )
     backup.add_argument("path")
     backup.set_defaults(run=_backup)
-    restore = commands.add_parser("restore", help="replace the embedded SQLite database with a backup")
+    restore = commands.add_parser(
+        "restore", help="replace the embedded SQLite database with a backup; put its evidence files back"
+    )
     restore.add_argument("path")
     restore.set_defaults(run=_restore)
 

@@ -3,11 +3,14 @@
 from decimal import Decimal
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 Network = IPv4Network | IPv6Network
 
@@ -61,6 +64,19 @@ class Settings(BaseSettings):
     # The daily jobs (reminders at 07:00 WIB, the digest; server/scheduler.py). Every process may run them:
     # each job runs once per deployment and day. False: this process runs none (tests drive them by hand).
     scheduler: bool = True
+    # Where evidence photos and PDFs are kept, by content hash (server/evidence/storage.py). Unset: beside
+    # the SQLite file (pantau.db -> pantau-media/), or ./pantau-media on PostgreSQL. Replicas share it.
+    media_dir: Path | None = None
+
+    @property
+    def media_path(self) -> Path:
+        """The media folder in effect: `media_dir`, or its default for the database in use."""
+        return self.media_dir if self.media_dir is not None else default_media_dir(self.database_url)
+
+    @field_validator("media_dir", mode="before")
+    @classmethod
+    def _blank_media_dir_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("smtp_url")
     @classmethod
@@ -104,6 +120,19 @@ class Settings(BaseSettings):
         if self.smtp_url and not (self.smtp_from or "").strip():
             raise ValueError("PANTAU_SMTP_FROM (the sender's address) is required with PANTAU_SMTP_URL")
         return self
+
+
+def default_media_dir(database_url: str) -> Path:
+    """Beside the SQLite file, named after it (x/pantau.db -> x/pantau-media); ./pantau-media otherwise."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return Path("pantau-media")
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return Path("pantau-media")
+    database_file = Path(database)
+    return database_file.with_name(f"{database_file.stem}-media")
 
 
 @lru_cache

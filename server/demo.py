@@ -32,6 +32,7 @@ from server.demo_data import (
     PROJECTS,
     RESOLUTIONS,
 )
+from server.demo_photos import demo_evidence
 from server.feedback.integrity import SUSPECT_AFTER, origin_of
 from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
@@ -236,16 +237,24 @@ async def _history(runtime: Runtime, demo: Demo, project_id: int, lead: User, mi
                 break
             progress = min(100 if finish else target, progress + max(5, target * step // 5 - progress))
             clock.freeze(min(_at(day, demo.rng.randint(8, 16)), demo.started))
+            poster = demo.rng.choice(posters)
             async with runtime.transaction() as session:
+                # The closing report of a milestone comes with its evidence, as it would in the field.
+                evidence = (
+                    await demo_evidence(session, demo.rng, by=poster, caption=milestone.title)
+                    if progress == 100 or step == 5
+                    else []
+                )
                 await projects.post_update(
                     session,
-                    by=demo.rng.choice(posters),
+                    by=poster,
                     project_id=project_id,
                     data=UpdateCreate(
                         milestone_id=milestone.id,
                         progress_pct=progress,
                         note=demo.rng.choice(NOTES),
                         blockers=demo.rng.choice(BLOCKERS),
+                        evidence_ids=evidence,
                     ),
                 )
             if plan == "moved" and step == 3:

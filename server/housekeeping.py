@@ -1,5 +1,6 @@
 """Forgetting what has expired, once an hour: old board events, idempotency records, survey tokens, web
-sessions and checked import files.
+sessions, checked import files and evidence uploads no post took up within a day (with their files, once
+no other row names the same content: server/evidence/cleanup.py).
 
 Each kind is deleted a batch at a time, every batch a short transaction of its own with a pause between
 them: no write waits long behind housekeeping for SQLite's write lock (or a PostgreSQL row lock), and on
@@ -16,6 +17,7 @@ from server.accounts.models import WebSession
 from server.accounts.uploads import ImportUpload, expired_uploads
 from server.config import Settings
 from server.db import delete_some, transaction
+from server.evidence.cleanup import forget_files, prune_unattached
 from server.feedback.tokens import prune_tokens
 from server.idempotency import prune_records
 from server.realtime.events import prune_events
@@ -42,6 +44,7 @@ def prunes(settings: Settings) -> dict[str, Prune]:
         "import files": lambda session, limit: delete_some(
             session, ImportUpload, expired_uploads(), limit=limit
         ),
+        "unattached evidence": lambda session, limit: prune_unattached(session, limit=limit),
     }
 
 
@@ -55,7 +58,8 @@ async def prune(
         deleted[name] = 0
         try:
             while True:
-                async with transaction(sessionmaker) as session:
+                # After the commit: the files of deleted evidence rows that no other row names.
+                async with transaction(sessionmaker, after_commit=forget_files) as session:
                     gone = await job(session, batch)
                 deleted[name] += gone
                 if gone < batch:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint, delete, select
+from sqlalchemy import Column, Text, UniqueConstraint, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -53,33 +53,36 @@ async def run_once(
         raise Invalid("Idempotency-Key may be at most 200 characters")
     # Two requests with one key must not both run: the second waits, then finds the first's record.
     await transaction_lock(session, f"idempotency:{user_id}:{key}")
-    previous = await session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id,
-            IdempotencyRecord.key == key,
-            IdempotencyRecord.created_at > clock.now() - KEEP,
+    # The columns only (no ORM object for a row that is only checked), expired or not: a fresh record
+    # answers, an expired one is replaced, and with none (most requests) nothing needs deleting.
+    records = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+    this_key = (records.c.user_id == user_id) & (records.c.key == key)
+    previous = (
+        await session.execute(
+            select(
+                records.c.created_at, records.c.request_hash, records.c.status_code, records.c.response_body
+            ).where(this_key)
         )
-    )
-    if previous is not None:
+    ).one_or_none()
+    if previous is not None and previous.created_at > clock.now() - KEEP:
         if previous.request_hash != fingerprint:
             raise Invalid("This Idempotency-Key was already used with a different request body")
         return previous.status_code, json.loads(previous.response_body)
-    # An expired record with the same key is replaced, not kept beside the new one.
+    if previous is not None:  # an expired record with the same key is replaced, not kept beside the new one
+        await session.execute(delete(records).where(this_key))
+    # The answer as it is stored, and given back as it will be replayed.
+    stored = dumps(await produce())
     await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-    )
-    body = await produce()
-    session.add(
-        IdempotencyRecord(
+        insert(records).values(
             user_id=user_id,
             key=key,
             request_hash=fingerprint,
             status_code=status_code,
-            response_body=dumps(body),
+            response_body=stored,
+            created_at=clock.now(),
         )
     )
-    await session.flush()
-    return status_code, json.loads(dumps(body))
+    return status_code, json.loads(stored)
 
 
 async def prune_records(session: AsyncSession, *, limit: int | None = None) -> int:

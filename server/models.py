@@ -4,6 +4,7 @@ from server.accounts.models import AppSetting, Unit, User, WebSession
 from server.accounts.uploads import ImportUpload
 from server.audit import HistoryEntry
 from server.calendar.models import Holiday, PeriodLock
+from server.evidence.models import Evidence
 from server.feedback.models import Feedback, SurveyToken
 from server.idempotency import IdempotencyRecord
 from server.notifications.models import Notification, NotificationPreference, OutboxEmail, ScheduledRun
@@ -49,4 +50,5 @@ __all__ = [
     "DialogEntry",
     "DialogRevision",
     "UpdateResponse",
+    "Evidence",
 ]

@@ -4,6 +4,7 @@ PANTAU_TEST_BACKEND=sqlite (default): a SQLite file and the in-process broker.
 PANTAU_TEST_BACKEND=postgres: a fresh PostgreSQL database and Redis with a run-unique prefix."""
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from server.accounts import security
 from server.accounts.models import Role, Unit, User
 from server.app import create_app
 from server.cli import UVICORN_WEBSOCKET_OPTIONS
-from server.config import Settings
+from server.config import Settings, get_settings
 from server.db import metadata
 from server.migrate import upgrade
 from server.models import __all__ as _all_tables  # noqa: F401  (every table on the metadata)
@@ -68,6 +69,20 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 @pytest.fixture(scope="session")
 def runtime(app: FastAPI) -> Runtime:
     return app.state.runtime
+
+
+@pytest.fixture(autouse=True)
+def media_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Each test's evidence files in a folder of its own (made on the first save). The media folder is
+    read from get_settings() (server/evidence/storage.py), so the cached settings are rebuilt around it."""
+    folder = tmp_path_factory.getbasetemp() / "media" / str(next(_media_dirs))
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(folder))
+    get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+_media_dirs = itertools.count()
 
 
 @pytest.fixture(autouse=True)

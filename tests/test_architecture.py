@@ -23,7 +23,16 @@ DOMAINS = sorted(
 # under `pantau serve`, through ASGI otherwise; opening.py is what both share).
 ENTRANCE = re.compile(r"(/|_)(routes|pages|views)\.py$|^realtime/(socket|opening)\.py$")
 # The order README draws, lowest first: a core may import only the cores before it.
-LAYERS = ["realtime", "accounts", "notifications", "calendar", "feedback", "projects", "performance"]
+LAYERS = [
+    "realtime",
+    "accounts",
+    "notifications",
+    "calendar",
+    "evidence",
+    "feedback",
+    "projects",
+    "performance",
+]
 
 
 def _is_entrance(relative: str) -> bool:

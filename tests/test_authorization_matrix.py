@@ -3,12 +3,14 @@
 The table is checked against the app itself, so a new route without a row fails
 `test_every_route_has_a_row`. A resource the caller may not see is a 404, never a 403."""
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
+from PIL import Image
 from sqlalchemy import update
 
 from server import clock
@@ -16,6 +18,7 @@ from server.accounts.models import User
 from server.accounts.security import create_access_token
 from server.calendar.models import Holiday
 from server.calendar.periods import month_of
+from server.evidence.service import upload as upload_evidence
 from server.feedback.models import FeedbackCreate
 from server.feedback.service import record_feedback
 from server.performance.dialog import add_entry as add_dialog_entry
@@ -24,6 +27,16 @@ from server.projects.service import post_update
 from tests import factories
 from tests.factories import PASSWORD
 from tests.realtime.boards import close_code, open_board, receive
+
+# The smallest file the evidence check accepts: a PDF is kept as it is.
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "green").save(out, "JPEG")
+    return out.getvalue()
+
 
 ACTORS = [
     "anonymous",
@@ -202,6 +215,18 @@ def rows() -> list[Row]:
         ),
         Row("POST", "/api/v1/updates/{blocker}/comments", seen_by_project(201), body={"text": "Bagus"}),
         Row("GET", "/api/v1/updates/{blocker}/responses", seen_by_project(200)),
+        # Anyone signed in may upload; the item is theirs alone until a post of theirs names it.
+        Row("POST", "/api/v1/evidence", expect(201), files={"file": ("laporan.pdf", PDF, "application/pdf")}),
+        # A photo on the member's update: as its project (hidden ones: the lead, admins, the uploader).
+        Row("GET", "/api/v1/evidence/{evidence}", seen_by_project(200)),
+        Row("GET", "/api/v1/evidence/{evidence}/thumbnail", seen_by_project(200)),
+        Row(
+            "POST",
+            "/api/v1/evidence/{evidence}/hide",
+            seen_by_project(200, members=403) | {"admin": 200},
+            body={"reason": "Foto memuat data pribadi warga"},
+        ),
+        Row("GET", "/api/v1/projects/{project}/evidence", seen_by_project(200)),
         Row("GET", "/api/v1/feedback/token", dict.fromkeys(ACTORS, 200), params={"unit_id": "{bidang}"}),
         Row("POST", "/api/v1/feedback", dict.fromkeys(ACTORS, 201), body="feedback"),
         Row("GET", "/api/v1/feedback/answers", admin_only | {"admin": 200}),
@@ -289,6 +314,7 @@ def covered(row: Row) -> set[tuple[str, str]]:
         "{answer}": "{feedback_id}",
         "{blocker}": "{update_id}",
         "{dialog}": "{entry_id}",
+        "{evidence}": "{evidence_id}",
     }
     path = row.path
     for name, param in generic.items():
@@ -360,6 +386,12 @@ async def test_authorization(row: Row, actor: str, client, world, runtime, setup
             data = UpdateCreate(milestone_id=setup.milestone.id, progress_pct=10, blockers="Printer rusak")
             posted = await post_update(db, by=world.member, project_id=setup.project.id, data=data)
             names["blocker"] = posted.id
+    if "{evidence}" in row.path:  # a photo the member attached to an update
+        async with runtime.transaction() as db:
+            photo = await upload_evidence(db, by=world.member, data=_jpeg(), filename="foto.jpg")
+            data = UpdateCreate(milestone_id=setup.milestone.id, progress_pct=10, evidence_ids=[photo.id])
+            await post_update(db, by=world.member, project_id=setup.project.id, data=data)
+            names["evidence"] = photo.id
     if "{dialog}" in row.path:  # a note of the member's rater (the lead) in this month's dialog
         async with runtime.transaction() as db:
             rater = await db.get(User, world.lead.id)

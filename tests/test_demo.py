@@ -46,7 +46,13 @@ async def test_serve_demo_prints_url_and_logins_that_work(tmp_path):
             db.execute("SELECT status, count(*) FROM feedback WHERE status != 'counted' GROUP BY status")
         )
         holidays = db.execute("SELECT count(*) FROM holiday").fetchone()[0]
+        photos = db.execute(
+            "SELECT sha256 FROM evidence WHERE update_id IS NOT NULL AND kind = 'photo'"
+        ).fetchall()
     assert 30 <= staff <= 60 and 6 <= projects <= 10 and late > 0 and on_time > 0 and answers > 0
     assert actions.get("rescheduled", 0) > 0 and actions.get("corrected", 0) > 0
     assert pending > 0 and locked > 0 and holidays > 0
     assert excluded.get("duplicate", 0) > 0 and excluded.get("suspect", 0) > 0
+    # Milestones reported done carry a field photo, kept beside the database by default (issue 14).
+    assert len(photos) >= 5
+    assert all((tmp_path / "demo-media" / sha[:2] / sha).is_file() for (sha,) in photos)

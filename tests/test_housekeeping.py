@@ -82,9 +82,10 @@ async def test_expired_rows_go_in_batches_and_live_ones_stay(runtime, world):
         "survey tokens": 1200,
         "web sessions": 2500,
         "import files": 1,
+        "unattached evidence": 0,
     }
     # One transaction per batch: 3 for the sessions (1000 + 1000 + 500), 2 for the tokens, 1 for each other kind.
-    assert sessions.opened == 3 + 2 + 1 + 1 + 1
+    assert sessions.opened == 3 + 2 + 1 + 1 + 1 + 1
     assert await _count(runtime, WebSession) == 10
     assert await _count(runtime, SurveyToken) == 1
     assert await _count(runtime, IdempotencyRecord) == 1
@@ -137,4 +138,4 @@ async def test_old_board_events_beyond_the_newest_go_in_batches(runtime):
             )
         ).all()
     assert kept == [("unit:1", n) for n in range(16, 31)] + [("unit:2", n) for n in range(1, 6)]
-    assert sessions.opened == 4 + 4  # 4+4+4+3 events, then one transaction for each other kind
+    assert sessions.opened == 4 + 5  # 4+4+4+3 events, then one transaction for each other kind

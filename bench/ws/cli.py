@@ -30,8 +30,13 @@ async def run(args: argparse.Namespace) -> str:
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
     quick = args.quick
-    floor_plans = [Plan(100), Plan(1000, steps=not quick)]
-    embedded_plans = [Plan(100, stall=True), Plan(1000, steps=not quick, stall=not quick)]
+    # The N=1,000 p99 target is judged on the median of several runs of its latency phase (issue 16): the
+    # same code gave p99s a few ms apart from one run to the next. Each further run starts the servers
+    # afresh and connects the boards again; only the floor and embedded, whose ratio is the target.
+    p99_runs = args.p99_runs if args.p99_runs is not None else (1 if quick else 3)
+    repeats = [Plan(1000, steps=False, repeat=True)] * (p99_runs - 1)
+    floor_plans = [Plan(100), Plan(1000, steps=not quick)] + repeats
+    embedded_plans = [Plan(100, stall=True), Plan(1000, steps=not quick, stall=not quick)] + repeats
     scaled_plans = [Plan(100)] + ([] if quick else [Plan(1000, stall=True)])
     load_before = os.getloadavg()
     started = time.monotonic()
@@ -85,6 +90,13 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="shorter phases, coarser steps, no step search at N=1,000, scaled at N=100 only (about 2 minutes);"
         " printed, never written to bench/RESULTS.md",
+    )
+    parser.add_argument(
+        "--p99-runs",
+        type=int,
+        default=None,
+        help="runs of the N=1,000 latency phase for floor and embedded, each on fresh servers; the p99"
+        " target is the median of their ratios (default 3, 1 with --quick)",
     )
     parser.add_argument("--systems", default=SYSTEMS, help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")

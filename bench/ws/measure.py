@@ -189,6 +189,9 @@ class Plan:
     n: int
     steps: bool = True
     stall: bool = False
+    # Another run of the latency phase only, on freshly started servers with N boards freshly connected:
+    # its phase goes to the system's extras ("repeats", by N), not to the rows (see cli `--p99-runs`).
+    repeat: bool = False
 
 
 async def measure_system(
@@ -213,6 +216,10 @@ async def measure_system(
             log(
                 f"    20 posts/s: p50 {latency.ms(0.5)} p99 {latency.ms(0.99)} max {latency.ms(2)} ms, {latency.check()}"
             )
+            if plan.repeat:
+                extra.setdefault("repeats", {}).setdefault(n, []).append(latency)
+                await bench.close_boards()
+                continue
             await bench.recover()
             stalled = None
             if plan.stall and not bench.out_of_time():

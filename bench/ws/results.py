@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from typing import Any
 
@@ -171,28 +172,54 @@ def report(
         return percentile(by[(system, n)].latency.latencies, 0.99)
 
     if ("floor", 1000) in by and ("embedded", 1000) in by:
-        x = p99("embedded", 1000) / p99("floor", 1000)
+        # The first run is the row's; further runs (cli --p99-runs) are in the extras. Run i of the floor
+        # is paired with run i of embedded, and the target is judged on the median of the ratios.
+        p99s = {
+            system: [p99(system, 1000)]
+            + [percentile(p.latencies, 0.99) for p in extras.get(system, {}).get("repeats", {}).get(1000, [])]
+            for system in ("embedded", "floor")
+        }
+        ratios = [e / f for e, f in zip(p99s["embedded"], p99s["floor"], strict=False)]
+        x = statistics.median(ratios)
         p50 = [percentile(by[(system, 1000)].latency.latencies, 0.5) for system in ("embedded", "floor")]
-        targets.append(
-            f"- N=1,000 at 20 posts/s, embedded p99 <= 1.5 x floor p99: **{x:.2f}x** "
-            f"({p99('embedded', 1000) * 1000:.1f} vs {p99('floor', 1000) * 1000:.1f} ms) - "
-            f"{'met' if x <= 1.5 else 'MISSED'} (p50: {p50[0] / p50[1]:.2f}x)"
-        )
+        if len(ratios) > 1:
+            runs = ", ".join(
+                f"{r:.2f}x ({e * 1000:.1f} vs {f * 1000:.1f} ms)"
+                for r, e, f in zip(ratios, p99s["embedded"], p99s["floor"], strict=False)
+            )
+            targets.append(
+                f"- N=1,000 at 20 posts/s, embedded p99 <= 1.5 x floor p99, median of {len(ratios)} runs: "
+                f"**{x:.2f}x** - {'met' if x <= 1.5 else 'MISSED'} (runs: {runs}; p50 of the first run: "
+                f"{p50[0] / p50[1]:.2f}x)"
+            )
+        else:
+            targets.append(
+                f"- N=1,000 at 20 posts/s, embedded p99 <= 1.5 x floor p99: **{x:.2f}x** "
+                f"({p99('embedded', 1000) * 1000:.1f} vs {p99('floor', 1000) * 1000:.1f} ms, one run) - "
+                f"{'met' if x <= 1.5 else 'MISSED'} (p50: {p50[0] / p50[1]:.2f}x)"
+            )
+    if ("stack", 100) in by and by[("stack", 100)].best_rate:
+        # The rate target, re-anchored to the stack reference measured in this same run (issue 16).
+        stack_rate = by[("stack", 100)].best_rate
+        for system in ("embedded", "scaled"):
+            if (system, 100) in by:
+                x = by[(system, 100)].best_rate / stack_rate
+                verdict = f" - {'met' if x >= 0.4 else 'MISSED'}" if system == "embedded" else " (for scale)"
+                targets.append(
+                    f"- N=100, {system}: highest sustainable post rate >= 40% of the stack reference's: "
+                    f"**{x:.1%}** ({by[(system, 100)].best_rate:.0f} vs {stack_rate:.0f}/s){verdict}"
+                )
     if ("floor", 100) in by:
         floor_rate = by[("floor", 100)].best_rate
-        for system in ("embedded", "scaled"):
-            if (system, 100) in by and floor_rate:
-                x = by[(system, 100)].best_rate / floor_rate
-                targets.append(
-                    f"- N=100, {system}: highest sustainable post rate >= 40% of the floor's saturation "
-                    f"rate: **{x:.1%}** ({by[(system, 100)].best_rate:.0f} vs {floor_rate:.0f}/s) - "
-                    f"{'met' if x >= 0.4 else 'MISSED'}"
-                )
-        if ("stack", 100) in by and floor_rate:
-            x = by[("stack", 100)].best_rate / floor_rate
+        shares = [
+            f"{system} {by[(system, 100)].best_rate / floor_rate:.1%} ({by[(system, 100)].best_rate:.0f}/s)"
+            for system in ("stack", "embedded", "scaled")
+            if (system, 100) in by and floor_rate
+        ]
+        if shares:
             targets.append(
-                f"  - for scale, the stack reference (the least an app on this stack does, same fan-out as the floor): "
-                f"**{x:.1%}** ({by[('stack', 100)].best_rate:.0f}/s)"
+                f"  - for scale, as shares of the floor's saturation rate ({floor_rate:.0f}/s), the earlier "
+                f"anchor: {', '.join(shares)}"
             )
     for n in (1000, 100):
         if ("floor", n) in by:
@@ -227,7 +254,7 @@ def report(
             )
     if targets:
         out.append(
-            f"\nTargets, as ratios to the floor measured in this same run ({time.strftime('%Y-%m-%d', time.gmtime())} UTC):\n"
+            f"\nTargets, as ratios to the floor and the stack reference measured in this same run ({time.strftime('%Y-%m-%d', time.gmtime())} UTC):\n"
         )
         out.append("\n".join(targets))
 

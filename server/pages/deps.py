@@ -267,7 +267,8 @@ UNREADABLE = N_("Formulir tidak dapat dibaca. Muat ulang halaman lalu coba lagi.
 EXPIRED = N_("Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")
 
 
-async def _parse(request: Request, *, max_files: int) -> FormData:
+async def parse_form(request: Request, *, max_files: int) -> FormData:
+    """The request's form, read once here for every page (a malformed one is a 422 with a page message)."""
     try:
         return await request.form(max_files=max_files, max_fields=MAX_FIELDS)
     except HTTPException as exc:  # Starlette's 400 for a malformed multipart body or one over its limits
@@ -276,7 +277,7 @@ async def _parse(request: Request, *, max_files: int) -> FormData:
 
 async def posted_form(request: Request) -> FormData:
     """The whole form, before anything reaches the database (this dependency has none of its own)."""
-    return await _parse(request, max_files=0)
+    return await parse_form(request, max_files=0)
 
 
 Posted = Annotated[FormData, Depends(posted_form)]
@@ -348,7 +349,7 @@ LeavingSession = Annotated[WebSession | None, Depends(leaving_session)]
 
 async def posted_upload(request: Request) -> AsyncIterator[FormData]:
     """A form with at most one file; the spooled file is closed when the request ends."""
-    data = await _parse(request, max_files=1)
+    data = await parse_form(request, max_files=1)
     try:
         yield data
     finally:

@@ -16,6 +16,7 @@ from server.accounts.models import Unit, User
 from server.accounts.service import ancestors_in, subtree_in, unit_parents
 from server.pages import i18n
 from server.projects.access import can_see_unit
+from server.projects.views import evidence_names
 
 WALL = "wall"
 # A wall screen turns its page every `page_seconds` (?page_seconds=N): long enough to read a page of cards,
@@ -85,6 +86,7 @@ async def board_surroundings(
         }
         for update in updates[:ACTIVITY_ITEMS]
     ]
+    shown = [item for update in activity for item in update.get("evidence", [])]
     wall = query.get("layout") == WALL
     # Links to other boards (units above and below) keep the wall screen's layout and its pace.
     keep = f"?layout={WALL}" + (
@@ -99,5 +101,6 @@ async def board_surroundings(
         "sub_units": sub_units,
         "open_blockers": blockers,
         "activity": activity,
+        "evidence_people": await evidence_names(session, shown, board.get("people", {})),
         "layout_query": keep if wall else "",
     }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from server.pages import i18n
+from server.pages.evidence_form import evidence_sent
 from server.pages.render import environment
 
 
@@ -18,12 +19,21 @@ class UpdateRefusal:
     milestone_id: int | None
     message: str  # in the page's language
     typed: dict[str, str]  # the fields as sent, for a form that fills them in again
+    field: str | None = None  # the field the message goes beside ("evidence"), None for the form
+    files: int = 0  # how many files the form carried: they must be chosen again
 
 
-def note_refusal(request: Request, milestone_id: int | None, message: str, typed: dict[str, str]) -> None:
+def note_refusal(
+    request: Request,
+    milestone_id: int | None,
+    message: str,
+    typed: dict[str, str],
+    field: str | None = None,
+) -> None:
     """Remember why the update was refused, in the request's language, for the page drawn next."""
     said = i18n.localise_message(message, i18n.request_locale(request))
-    request.state.update_refusal = UpdateRefusal(milestone_id, said, typed)
+    files = evidence_sent(request)
+    request.state.update_refusal = UpdateRefusal(milestone_id, said, typed, field, files)
 
 
 def update_refusal(request: Request, milestone_id: int) -> UpdateRefusal | None:

@@ -41,6 +41,7 @@ from server.performance.views import (
     was_saved,
 )
 from server.projects.access import can_see_unit
+from server.projects.views import evidence_names, milestones_evidence
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 router.include_router(unit_pages.router)
@@ -54,10 +55,14 @@ environment.globals.update(rating_labels=RATING_LABELS_ID, predikats=PREDIKATS)
 # --- person --------------------------------------------------------------------------------------------
 
 
+def _sources(read: dict[str, Any]) -> list[dict[str, Any]]:
+    """The closed milestones behind the numbers."""
+    return next(i["sources"] for i in read["indicators"] if i["key"] == "timeliness")
+
+
 def _actor_ids(read: dict[str, Any]) -> set[int]:
     """Everyone named in the history of the milestones behind the numbers."""
-    sources = next(i["sources"] for i in read["indicators"] if i["key"] == "timeliness")
-    return {item["by"] for s in sources for item in s["history"] if item["by"] is not None}
+    return {item["by"] for s in _sources(read) for item in s["history"] if item["by"] is not None}
 
 
 async def _person_context(
@@ -70,6 +75,8 @@ async def _person_context(
     unit_names = {u.id: u.name for u in await list_units(session)}
     targets = in_force.as_api()
     changed = {c["id"] for c in read["changes"] if c["kind"] == "milestone"}
+    # The evidence (bukti dukung) of each milestone behind the numbers, of the projects the viewer may see.
+    evidence, evidence_leads = await milestones_evidence(session, viewer, [s["id"] for s in _sources(read)])
     return {
         "person": person,
         "unit_name": unit_names.get(person.unit_id, "–"),
@@ -85,6 +92,9 @@ async def _person_context(
         "can_rate": await may_rate(session, viewer, person),
         "can_overview": can_see_unit(viewer, person.unit_id, await unit_parents(session)),
         "dialog": await dialog_view(session, viewer, person, period),  # None when not theirs to read
+        "evidence": evidence,
+        "evidence_leads": evidence_leads,
+        "evidence_people": await evidence_names(session, (e for items in evidence.values() for e in items)),
     }
 
 

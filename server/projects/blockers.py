@@ -28,7 +28,7 @@ from server.projects.models import (
     ProgressUpdate,
     Project,
 )
-from server.projects.notices import tell_blocker_opened
+from server.projects.reads import UpdateRead
 
 # What `?status=` lists: `open` is every blocker not yet resolved (open or acknowledged).
 StatusFilter = Literal["open", "resolved", "all"]
@@ -184,29 +184,29 @@ def may_resolve(user: User, *, author_id: int, lead_id: int) -> bool:
 # --- the life cycle ------------------------------------------------------------------------------------
 
 
-async def open_blocker(
-    session: AsyncSession, *, update: ProgressUpdate, project: Project, milestone: Milestone, author: User
-) -> BlockerRead | None:
-    """Called once the update is flushed: a blocker it reports is open, and on the boards at once.
-    Built from the objects in hand: posting an update pays for no extra query."""
-    if update.blocker_status != BLOCKER_OPENED or not update.blockers:
+def opened_blocker(update: UpdateRead, *, project_name: str, milestone_title: str) -> BlockerRead | None:
+    """The blocker a just-posted update reports, open from that moment (None if it reports none). Built
+    from what the post has in hand: it costs the post no query (server/projects/posting.py sends its
+    `blocker.opened` event with the update's own, and tells those who must act: notices)."""
+    if not update.blockers:
         return None
-    assert update.id is not None and project.id is not None and milestone.id is not None
-    read = BlockerRead(
+    return BlockerRead(
         update_id=update.id,
-        project_id=project.id,
-        project_name=project.name,
-        milestone_id=milestone.id,
-        milestone_title=milestone.title,
+        project_id=update.project_id,
+        project_name=project_name,
+        milestone_id=update.milestone_id,
+        milestone_title=milestone_title,
         author_id=update.author_id,
-        author_name=author.name,
+        author_name=update.author_name,
         text=update.blockers,
         status=BlockerStatus.open,
         opened_at=update.created_at,
     )
-    await _announce(session, project, "blocker.opened", read)
-    await tell_blocker_opened(session, update=update, project=project, milestone=milestone, author=author)
-    return read
+
+
+def blocker_opened_event(blocker: BlockerRead) -> tuple[str, dict[str, Any]]:
+    """The `blocker.opened` event of a blocker just reported, for `changes.emit_all`."""
+    return "blocker.opened", _event_data(blocker)
 
 
 async def _locked_blocker(session: AsyncSession, by: User, update_id: int) -> tuple[ProgressUpdate, Project]:
@@ -264,4 +264,8 @@ async def _changed(session: AsyncSession, project: Project, update: ProgressUpda
 
 
 async def _announce(session: AsyncSession, project: Project, type: str, read: BlockerRead) -> None:
-    await emit(session, project, type, {"blocker": read.model_dump(mode="json")})
+    await emit(session, project, type, _event_data(read))
+
+
+def _event_data(read: BlockerRead) -> dict[str, Any]:
+    return {"blocker": read.model_dump(mode="json")}

@@ -23,7 +23,7 @@ from server.projects.reads import (
     UPDATE_COLUMNS,
     one_project_read,
     project_jsons,
-    update_json,
+    update_jsons,
     update_reads,
 )
 from server.realtime.events import board_position
@@ -119,9 +119,7 @@ async def unit_snapshot(session: AsyncSession, unit_id: int) -> dict[str, Any]:
         "unit": UnitRead.model_validate(next(u for u in units if u.id == unit_id)).model_dump(mode="json"),
         "units": [UnitRead.model_validate(u).model_dump(mode="json") for u in units],
         "projects": project_data,
-        "latest_updates": {
-            str(u.project_id): update_json(u, people.get(str(u.author_id), "")) for u in latest
-        },
+        "latest_updates": {str(u["project_id"]): u for u in await update_jsons(session, latest, people)},
         "people": people,
         "adoption": await adoption(session, unit_ids),
         # Not yet resolved (open or acknowledged), oldest first, whichever update came after them.

@@ -5,6 +5,7 @@ reaction of the performance domain, which recomputes the indicators the change t
 from datetime import date
 from typing import Any, Protocol
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import User
@@ -14,7 +15,7 @@ from server.errors import NotFound
 from server.projects.access import visible_project
 from server.projects.models import Milestone, Project
 from server.projects.reads import MilestoneRead, milestone_reads, one_project_read
-from server.realtime.events import project_board, record_event, unit_board
+from server.realtime.events import project_board, record_events, unit_board
 
 
 class MilestoneClosedListener(Protocol):
@@ -48,7 +49,7 @@ async def notify_closed(
         await listener(session, milestone, assignee_ids, previous_closed_on=previous_closed_on)
 
 
-async def boards_of(session: AsyncSession, project: Project) -> list[str]:
+async def boards_of(session: AsyncSession, project: Project | Row[Any]) -> list[str]:
     """The project's own board and the board of its unit and of every unit above it."""
     return [project_board(project.id)] + [
         unit_board(u) for u in await unit_ancestors(session, project.unit_id)
@@ -56,7 +57,15 @@ async def boards_of(session: AsyncSession, project: Project) -> list[str]:
 
 
 async def emit(session: AsyncSession, project: Project, type: str, data: dict[str, Any]) -> None:
-    await record_event(session, boards=await boards_of(session, project), type=type, data=data)
+    await emit_all(session, project, [(type, data)])
+
+
+async def emit_all(
+    session: AsyncSession, project: Project | Row[Any], events: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Several events of one change, in order, on the project's boards (two statements for them all).
+    `project` is the ORM project or a row with its `id` and `unit_id`."""
+    await record_events(session, boards=await boards_of(session, project), events=events)
 
 
 def jsonable(read: Any) -> dict[str, Any]:

@@ -3,8 +3,10 @@ values before and after, and why (read from the append-only history table)."""
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ClauseElement
+from sqlmodel import col
 
 from server.audit import HistoryEntry
 
@@ -13,16 +15,32 @@ from server.audit import HistoryEntry
 # (reopening included). Creation and the close itself are the milestone's own fields.
 MILESTONE_HISTORY_KINDS = ("rescheduled", "edited", "quality_scored", "corrected", "reopened")
 
+# The columns a history item shows, read as rows, not ORM objects (identity map, instrumented attributes):
+# every event a post sends reads its project's milestones' history, usually none, and loading objects for
+# it cost more than the query. Still an ORM-enabled select, so the session flushes pending history first.
+_ITEM_COLUMNS: tuple[Any, ...] = (
+    col(HistoryEntry.entity_id),
+    col(HistoryEntry.at),
+    col(HistoryEntry.actor_id),
+    col(HistoryEntry.action),
+    col(HistoryEntry.before),
+    col(HistoryEntry.after),
+    col(HistoryEntry.reason),
+)
 
-def history_item(entry: HistoryEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at,
-        "by": entry.actor_id,
-        "kind": entry.action,
-        "before": entry.before,
-        "after": entry.after,
-        "reason": entry.reason,
-    }
+
+def _items_where(which: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(*_ITEM_COLUMNS)
+        .where(which, HistoryEntry.entity == "milestone", HistoryEntry.action.in_(MILESTONE_HISTORY_KINDS))
+        .order_by(HistoryEntry.id)
+    )
+
+
+# Built once and bound per call with the ids (an expanding IN): building the statement cost a post's event
+# about as much as running it. A query of project ids (a board's) is built when asked.
+_OF_MILESTONES = _items_where(HistoryEntry.entity_id.in_(bindparam("ids", expanding=True)))
+_OF_PROJECTS = _items_where(HistoryEntry.project_id.in_(bindparam("ids", expanding=True)))
 
 
 async def milestone_histories(
@@ -35,17 +53,17 @@ async def milestone_histories(
     (every asked id has a list), or of every milestone of the projects `project_ids` (ids, or a query
     that selects them; a milestone without history has no key)."""
     found: dict[int, list[dict[str, Any]]] = {milestone_id: [] for milestone_id in milestone_ids or []}
-    if project_ids is not None:
-        which = HistoryEntry.project_id.in_(project_ids)
+    rows: Any  # Result rows of _ITEM_COLUMNS
+    if isinstance(project_ids, ClauseElement):
+        rows = await session.execute(_items_where(HistoryEntry.project_id.in_(project_ids)))
+    elif project_ids is not None:
+        rows = await session.execute(_OF_PROJECTS, {"ids": list(project_ids)})
     elif milestone_ids:
-        which = HistoryEntry.entity_id.in_(milestone_ids)
+        rows = await session.execute(_OF_MILESTONES, {"ids": list(milestone_ids)})
     else:
         return found
-    rows = await session.scalars(
-        select(HistoryEntry)
-        .where(which, HistoryEntry.entity == "milestone", HistoryEntry.action.in_(MILESTONE_HISTORY_KINDS))
-        .order_by(HistoryEntry.id)
-    )
-    for entry in rows:
-        found.setdefault(entry.entity_id, []).append(history_item(entry))
+    for milestone_id, at, actor_id, action, before, after, reason in rows:
+        found.setdefault(milestone_id, []).append(
+            {"at": at, "by": actor_id, "kind": action, "before": before, "after": after, "reason": reason}
+        )
     return found

@@ -7,8 +7,9 @@ many milestones are read."""
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
@@ -18,6 +19,19 @@ from server.projects.models import Milestone, MilestoneDueDate, MilestoneStatus
 # Before the due-date schedule existed a milestone had no rows in it; it is then judged against the due
 # date it has now, as if that had always been in force.
 _ALWAYS = date.min
+
+# The schedules of the open milestones that ever had a due date before `:lateness_today`, built once:
+# every event a post sends counts its project's lateness, and building this statement cost about as much
+# as running it. `open_late_days` adds which milestones.
+_EVER_DUE = select(MilestoneDueDate.milestone_id).where(
+    MilestoneDueDate.due_date < bindparam("lateness_today")
+)
+_OPEN_SCHEDULES = (
+    select(MilestoneDueDate.milestone_id, MilestoneDueDate.set_on, MilestoneDueDate.due_date)
+    .join(Milestone, Milestone.id == MilestoneDueDate.milestone_id)
+    .where(Milestone.status == MilestoneStatus.open, Milestone.id.in_(_EVER_DUE))
+    .order_by(MilestoneDueDate.milestone_id, MilestoneDueDate.id)
+)
 
 
 async def schedule_of(session: AsyncSession, milestone: Milestone) -> list[DueDateSet]:
@@ -49,21 +63,23 @@ def stop_day(milestone: Milestone) -> date:
 
 
 async def open_late_days(
-    session: AsyncSession, open_due: dict[int, date], where: ColumnElement[bool], today: date | None = None
+    session: AsyncSession,
+    open_due: dict[int, date],
+    where: ColumnElement[bool],
+    today: date | None = None,
+    *,
+    parameters: dict[str, Any] | None = None,
 ) -> dict[int, int]:
     """Working days late so far (up to `today`) of the open milestones in `open_due` ({id: due date now}),
-    which are among those matching `where` (a condition on Milestone). Two queries at most: the schedules
-    of the milestones that ever had a due date before today, and the holidays since the earliest."""
+    which are among those matching `where` (a condition on Milestone; `parameters` bind its bindparams
+    when it was built once with some). Two queries at most: the schedules of the milestones that ever had
+    a due date before today, and the holidays since the earliest."""
     today = today or clock.today()
     late: dict[int, int] = dict.fromkeys(open_due, 0)
     if not open_due:
         return late
-    ever_due = select(MilestoneDueDate.milestone_id).where(MilestoneDueDate.due_date < today)
     rows = await session.execute(
-        select(MilestoneDueDate.milestone_id, MilestoneDueDate.set_on, MilestoneDueDate.due_date)
-        .join(Milestone, Milestone.id == MilestoneDueDate.milestone_id)
-        .where(where, Milestone.status == MilestoneStatus.open, Milestone.id.in_(ever_due))
-        .order_by(MilestoneDueDate.milestone_id, MilestoneDueDate.id)
+        _OPEN_SCHEDULES.where(where), {**(parameters or {}), "lateness_today": today}
     )
     schedules: dict[int, list[DueDateSet]] = defaultdict(list)
     for milestone_id, set_on, due_date in rows.all():

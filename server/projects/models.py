@@ -9,6 +9,7 @@ from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from server import clock
+from server.evidence.models import MAX_EVIDENCE_PER_POST
 from server.models_base import UTCDateTime
 from server.text import Name, Note, Reason, Title
 
@@ -159,6 +160,8 @@ class MilestoneClose(SQLModel):
     # False when the lead does not accept the delivery an assignee reported (then the closing date counts).
     delivery_accepted: bool = True
     delivery_reason: Reason | None = None
+    # Evidence uploaded first (POST /api/v1/evidence) by the closing lead, shown with the close.
+    evidence_ids: list[int] = Field(default_factory=list, max_length=MAX_EVIDENCE_PER_POST)
 
 
 class MilestoneQuality(SQLModel):
@@ -207,6 +210,8 @@ class UpdateCreate(SQLModel):
     progress_pct: int = Field(ge=0, le=100)
     note: Note | None = None
     blockers: Note | None = None
+    # Evidence (bukti dukung) uploaded first with POST /api/v1/evidence by the poster, in display order.
+    evidence_ids: list[int] = Field(default_factory=list, max_length=MAX_EVIDENCE_PER_POST)
 
 
 class BlockerStatus(StrEnum):

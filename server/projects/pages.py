@@ -23,6 +23,7 @@ from server.accounts.models import Role, User
 from server.deps import RuntimeDep, SessionDep
 from server.pages import i18n
 from server.pages.deps import Form, PageForm, PageRoute, PageUser, form_number, safe_next
+from server.pages.evidence_form import FIELD, EvidenceFormDep, EvidenceFormRoute, evidence_sent
 from server.pages.forms import Problem, attempt
 from server.pages.i18n import N_
 from server.pages.render import environment, render
@@ -35,6 +36,7 @@ from server.projects.models import (
     MilestoneQuality,
     MilestoneReschedule,
 )
+from server.projects.reads import MilestoneRead
 from server.projects.work_pages import my_work, project_page
 from server.runtime import Runtime
 
@@ -49,6 +51,7 @@ class FormRefusal:
     message: str  # in the page's language
     field: str | None  # the field it concerns (the message goes beside it), None for the whole form
     typed: dict[str, Any]  # the fields as sent, to fill the form in again
+    files: int = 0  # evidence files the form carried, which must be chosen again (pages/evidence_form.py)
 
 
 def page_refusal(request: Request) -> FormRefusal | None:
@@ -115,7 +118,7 @@ async def refused_on_page(posted: Posted, problem: Problem, field: str | None) -
     if "assignee_ids" in posted.kept:
         typed["assignee_ids"] = posted.form.texts("assignee_ids")
     said = i18n.localise_message(problem, i18n.request_locale(request))
-    request.state.form_refusal = FormRefusal(posted.key, said, field, typed)
+    request.state.form_refusal = FormRefusal(posted.key, said, field, typed, evidence_sent(request))
     if project is not None:
         response = await project_page(request, int(project[1]), posted.session, posted.runtime, user)
     else:
@@ -209,16 +212,22 @@ async def reschedule(
     )
 
 
-@router.post("/projects/{project_id}/milestones/{milestone_id}/close")
+# The close form carries evidence (photos, PDFs): its route takes the larger multipart body.
+evidence_router = APIRouter(include_in_schema=False, route_class=EvidenceFormRoute)
+
+
+@evidence_router.post("/projects/{project_id}/milestones/{milestone_id}/close")
 async def close(
     request: Request,
     project_id: int,
     milestone_id: int,
     session: SessionDep,
     runtime: RuntimeDep,
+    form: EvidenceFormDep,  # before the user: its files are stored before the transaction begins
     user: PageUser,
-    form: PageForm,
 ) -> Response:
+    """The lead closes a milestone, with up to four photos or PDFs as its evidence, recorded in the
+    close's transaction (a refused close keeps none of them)."""
     kept = ("quality", "closed_on", "note", "delivery_accepted", "delivery_reason")
     page = _posted(request, session, runtime, user, form, f"close-{milestone_id}", *kept)
     quality, closed_on = form.number("quality"), form.date("closed_on")
@@ -226,8 +235,11 @@ async def close(
         return await page.refuse(PICK_QUALITY, "quality")
     if form.text("closed_on").strip() and closed_on is None:
         return await page.refuse(N_("Isi tanggal selesai yang benar."), "closed_on")
-    return await page.run(
-        lambda: service.close_milestone(
+    if form.problem is not None:
+        return await refused_on_page(page, form.problem, FIELD)
+
+    async def close_with_evidence() -> MilestoneRead:
+        return await service.close_milestone(
             session,
             by=user,
             milestone_id=milestone_id,
@@ -237,10 +249,11 @@ async def close(
                 note=form.text("note").strip() or None,
                 delivery_accepted=form.text("delivery_accepted", "1") != "0",
                 delivery_reason=form.text("delivery_reason").strip() or None,
+                evidence_ids=await form.record_uploads(session, by=user),
             ),
-        ),
-        _to_milestone(project_id, milestone_id),
-    )
+        )
+
+    return await page.run(close_with_evidence, _to_milestone(project_id, milestone_id))
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/quality")
@@ -325,3 +338,7 @@ async def add_member(
         ),
         lambda _: _back(project_id),
     )
+
+
+# Included routes keep their own route class (the evidence form's body limit).
+router.include_router(evidence_router)

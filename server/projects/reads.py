@@ -14,13 +14,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from server import clock
 from server.accounts.models import User
 from server.config import get_settings
+from server.evidence.models import EvidenceRead
+from server.evidence.service import evidence_of_updates
 from server.projects.health import project_health
 from server.projects.history import milestone_histories
 from server.projects.lateness import open_late_days
@@ -107,6 +109,7 @@ class UpdateRead(SQLModel):
     note: str | None
     blockers: str | None
     created_at: datetime
+    evidence: list[EvidenceRead] = []
 
 
 # Only what the reads show. Whole ORM milestones (three timestamps each, identity map, instrumented
@@ -145,7 +148,7 @@ PROJECT_COLUMNS = (
     Project.created_at,
     Project.archived_at,
 )
-UPDATE_COLUMNS = (
+UPDATE_COLUMNS: tuple[Any, ...] = (
     ProgressUpdate.id,
     ProgressUpdate.project_id,
     ProgressUpdate.milestone_id,
@@ -155,6 +158,15 @@ UPDATE_COLUMNS = (
     ProgressUpdate.blockers,
     ProgressUpdate.created_at,
 )
+
+# A project's milestones with their assignees (a row per assignee, milestones in board order), built once:
+# every post's event reads them, and building the statement cost about as much as running it.
+_MILESTONES_WITH_ASSIGNEES = (
+    select(*MILESTONE_COLUMNS, MilestoneAssignee.user_id)
+    .outerjoin(MilestoneAssignee, MilestoneAssignee.milestone_id == Milestone.id)
+    .order_by(Milestone.due_date, Milestone.id, MilestoneAssignee.user_id)
+)
+_OF_PROJECTS = Milestone.project_id.in_(bindparam("project_ids", expanding=True))
 
 # Pydantic's own datetime encoding ("...Z"), so the JSON-ready dicts match the models' dumps exactly.
 _DATETIME = TypeAdapter(datetime | None)
@@ -258,27 +270,30 @@ async def milestone_reads(session: AsyncSession, milestones: list[Milestone]) ->
 
 
 async def _project_fields(
-    session: AsyncSession, projects: Sequence[Project | Row[Any]], ids: list[int] | Select[Any]
+    session: AsyncSession,
+    projects: Sequence[Project | Row[Any]],
+    ids: list[int] | Select[Any],
+    *,
+    member_ids: dict[int, list[int]] | None = None,
+    last_update_at: dict[int, datetime | None] | None = None,
 ) -> list[dict[str, Any]]:
     """ProjectRead's fields for each project (ORM projects or rows of PROJECT_COLUMNS), with the
     milestones as `milestone_fields` dicts; six queries at most however many projects. `ids` are the
-    projects' ids, or a query that selects them."""
+    projects' ids, or a query that selects them. `member_ids` (sorted) and `last_update_at`, when the
+    caller already read them for every project, are not read again."""
     # Milestones with their assignees in one query (a row per assignee, milestones in board order).
-    rows = (
-        await session.execute(
-            select(*MILESTONE_COLUMNS, MilestoneAssignee.user_id)
-            .outerjoin(MilestoneAssignee, MilestoneAssignee.milestone_id == Milestone.id)
-            .where(Milestone.project_id.in_(ids))
-            .order_by(Milestone.due_date, Milestone.id, MilestoneAssignee.user_id)
-        )
-    ).all()
+    # A list of ids binds the statements built once; a query of them (a board's) is built in.
+    of_projects, bound = (
+        (_OF_PROJECTS, {"project_ids": ids}) if isinstance(ids, list) else (Milestone.project_id.in_(ids), {})
+    )
+    rows = (await session.execute(_MILESTONES_WITH_ASSIGNEES.where(of_projects), bound)).all()
     assignees: dict[int, list[int]] = defaultdict(list)
     for row in rows:
         if row[-1] is not None:
             assignees[row[0]].append(row[-1])
     today = clock.today()
     open_due = {row[0]: row[_DUE_AT] for row in rows if row[_STATUS_AT] == MilestoneStatus.open}
-    late = await open_late_days(session, open_due, Milestone.project_id.in_(ids), today)
+    late = await open_late_days(session, open_due, of_projects, today, parameters=bound)
     histories = await milestone_histories(session, project_ids=ids)
     milestones: dict[int, list[dict[str, Any]]] = defaultdict(list)
     previous_id = None
@@ -289,25 +304,26 @@ async def _project_fields(
                 row[:-1], assignees[row[0]], today, late.get(row[0], 0), histories.get(row[0], [])
             )
             milestones[fields["project_id"]].append(fields)
-    members: dict[int, list[int]] = defaultdict(list)
-    for project_id, user_id in await session.execute(
-        select(ProjectMember.project_id, ProjectMember.user_id).where(ProjectMember.project_id.in_(ids))
-    ):
-        members[project_id].append(user_id)
-    last_update = dict(
-        (
-            await session.execute(
-                select(ProgressUpdate.project_id, func.max(ProgressUpdate.created_at))
-                .where(ProgressUpdate.project_id.in_(ids))
-                .group_by(ProgressUpdate.project_id)
-            )
-        ).all()
-    )
+    if member_ids is None:
+        members: dict[int, list[int]] = defaultdict(list)
+        for project_id, user_id in await session.execute(
+            select(ProjectMember.project_id, ProjectMember.user_id).where(ProjectMember.project_id.in_(ids))
+        ):
+            members[project_id].append(user_id)
+        member_ids = {p.id: sorted(members[p.id]) for p in projects}
+    if last_update_at is None:
+        last_update_at = dict(
+            (
+                await session.execute(
+                    select(ProgressUpdate.project_id, func.max(ProgressUpdate.created_at))
+                    .where(ProgressUpdate.project_id.in_(ids))
+                    .group_by(ProgressUpdate.project_id)
+                )
+            ).all()
+        )
     now = clock.now()
     return [
-        project_fields(
-            p, milestones[p.id], sorted(members[p.id]), last_update.get(p.id), today=today, now=now
-        )
+        project_fields(p, milestones[p.id], member_ids[p.id], last_update_at.get(p.id), today=today, now=now)
         for p in projects
     ]
 
@@ -363,15 +379,23 @@ async def project_reads(session: AsyncSession, projects: list[Project]) -> list[
 
 
 async def project_jsons(
-    session: AsyncSession, projects: Sequence[Project | Row[Any]], ids: list[int] | Select[Any]
+    session: AsyncSession,
+    projects: Sequence[Project | Row[Any]],
+    ids: list[int] | Select[Any],
+    *,
+    member_ids: dict[int, list[int]] | None = None,
+    last_update_at: dict[int, datetime | None] | None = None,
 ) -> list[dict[str, Any]]:
     """`[r.model_dump(mode="json") for r in await project_reads(session, projects)]` without building a
     model per project and milestone: what a board snapshot and an event send. `projects` are ORM
     projects or rows of PROJECT_COLUMNS, `ids` their ids or the query that selects them: sending
-    hundreds of ids as parameters to each query cost PostgreSQL's driver more than running them."""
+    hundreds of ids as parameters to each query cost PostgreSQL's driver more than running them.
+    `member_ids` and `last_update_at`: as `_project_fields` (a post reads them with its project)."""
     if not projects:
         return []
-    found = await _project_fields(session, projects, ids)
+    found = await _project_fields(
+        session, projects, ids, member_ids=member_ids, last_update_at=last_update_at
+    )
     for fields in found:
         _as_json(fields)
     return found
@@ -407,17 +431,35 @@ async def one_project_read(session: AsyncSession, project: Project) -> ProjectRe
 
 
 async def update_reads(session: AsyncSession, updates: list[ProgressUpdate]) -> list[UpdateRead]:
+    """The updates with their authors' names and their evidence: two queries however many updates."""
+    if not updates:
+        return []
     author_ids = {u.author_id for u in updates}
-    names = (
-        dict((await session.execute(select(User.id, User.name).where(User.id.in_(author_ids)))).all())
-        if updates
-        else {}
-    )
-    return [UpdateRead(**u.model_dump(), author_name=names.get(u.author_id, "")) for u in updates]
+    names = dict((await session.execute(select(User.id, User.name).where(User.id.in_(author_ids)))).all())
+    evidence = await evidence_of_updates(session, [u.id for u in updates if u.id is not None])
+    return [
+        UpdateRead(**u.model_dump(), author_name=names.get(u.author_id, ""), evidence=evidence.get(u.id, []))
+        for u in updates
+    ]
 
 
-def update_json(update: Sequence[Any], author_name: str) -> dict[str, Any]:
-    """`UpdateRead.model_dump(mode="json")` from a row of UPDATE_COLUMNS, without building the model."""
+async def update_jsons(
+    session: AsyncSession, updates: Sequence[Sequence[Any]], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """`update_json` of each row of UPDATE_COLUMNS, with its evidence (one query for them all); `names`
+    are the authors' names by their id as text (a board's `people`)."""
+    evidence = await evidence_of_updates(session, [u[0] for u in updates]) if updates else {}
+    return [
+        update_json(u, names.get(str(u[3]), ""), [e.model_dump(mode="json") for e in evidence.get(u[0], [])])
+        for u in updates
+    ]
+
+
+def update_json(
+    update: Sequence[Any], author_name: str, evidence: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """`UpdateRead.model_dump(mode="json")` from a row of UPDATE_COLUMNS, without building the model;
+    `evidence` are the update's items as JSON (`EvidenceRead.model_dump(mode="json")`), none if omitted."""
     update_id, project_id, milestone_id, author_id, progress_pct, note, blockers, created_at = update
     return {
         "id": update_id,
@@ -429,4 +471,5 @@ def update_json(update: Sequence[Any], author_name: str) -> dict[str, Any]:
         "note": note,
         "blockers": blockers,
         "created_at": _DATETIME.dump_python(created_at, mode="json"),
+        "evidence": evidence or [],
     }

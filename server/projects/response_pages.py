@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.accounts.models import User
 from server.accounts.service import subtree_in, unit_parents
 from server.deps import RuntimeDep, SessionDep
+from server.evidence.service import evidence_of_updates
 from server.pages.deps import PageForm, PageRoute, PageUser
 from server.pages.render import render
 from server.projects import responses
 from server.projects.boards import check_board_access
 from server.projects.models import CommentCreate, ReactionSet
 from server.projects.pages import posted_with_back
-from server.projects.views import feed_responses, home_responses
+from server.projects.views import evidence_names, feed_responses, home_responses
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 FEED_ITEMS = 30
@@ -35,11 +36,19 @@ async def _board_feed(session: AsyncSession, user: User, unit_id: int) -> dict[s
     await check_board_access(session, user, "unit", unit_id)
     parents = await unit_parents(session)
     updates = await responses.unit_feed(session, unit_ids=subtree_in(parents, unit_id), limit=FEED_ITEMS)
+    evidence = await evidence_of_updates(session, [u["id"] for u in updates])
+    updates = [{**u, "evidence": evidence.get(u["id"], [])} for u in updates]
     # Only a leader of the unit (or above) or an admin sees a unit board: they may answer every update on it.
     back = f"/board/unit/{unit_id}/feed"
     shown = {u["project_id"] for u in updates}
     answers = await feed_responses(session, updates, may=shown, may_reply=shown, back=back)
-    return {"updates": updates, "responses": answers, "unit_id": unit_id}
+    items = [item for found in evidence.values() for item in found]
+    return {
+        "updates": updates,
+        "responses": answers,
+        "unit_id": unit_id,
+        "evidence_people": await evidence_names(session, items),
+    }
 
 
 @router.get("/board/unit/{unit_id}/feed", response_class=HTMLResponse)

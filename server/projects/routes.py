@@ -11,6 +11,7 @@ from server.errors import ERROR_RESPONSES
 from server.idempotency import request_fingerprint, run_once
 from server.projects import blockers, corrections, editing, responses, service
 from server.projects.access import visible_project
+from server.projects.evidence import MilestoneCloseRead, evidence_reads
 from server.projects.models import (
     BlockerRead,
     BlockerResolve,
@@ -28,6 +29,7 @@ from server.projects.models import (
     UpdateCreate,
     UpdateResponsesRead,
 )
+from server.projects.posting import post_update_json
 from server.projects.reads import MilestoneRead, ProjectRead, UpdateRead, one_project_read
 
 router = APIRouter(
@@ -92,14 +94,17 @@ async def reschedule_milestone(
 @router.post("/milestones/{milestone_id}/close")
 async def close_milestone(
     milestone_id: int, body: MilestoneClose, session: SessionDep, user: CurrentUser
-) -> MilestoneRead:
+) -> MilestoneCloseRead:
     """Close a milestone and score its quality (1-5; a score of 1, 2 or 5 needs a `note`). Only the project
     lead may. `closed_on` lies between the milestone's creation date and today (WIB). Lateness is counted
     in working days against the due date in force on each day, up to the first 100% report of an assignee
     unless the lead does not accept it (`delivery_accepted: false` with a `delivery_reason`). When the
     lead is an assignee, the quality waits for the lead's rater (`quality_status: "pending"`). Two closes
-    at once: one succeeds, the other gets 409."""
-    return await service.close_milestone(session, by=user, milestone_id=milestone_id, data=body)
+    at once: one succeeds, the other gets 409. Evidence uploaded first (`POST /evidence`) by the lead is
+    attached with `evidence_ids` (at most 4) and answered as `evidence`."""
+    read = await service.close_milestone(session, by=user, milestone_id=milestone_id, data=body)
+    evidence = await evidence_reads(session, body.evidence_ids)
+    return MilestoneCloseRead(**read.model_dump(), evidence=evidence)
 
 
 @router.post("/milestones/{milestone_id}/quality")
@@ -134,14 +139,15 @@ async def post_update(
     """Post a progress update. Send an `Idempotency-Key` header to retry safely on a bad connection."""
 
     async def produce() -> dict[str, object]:
-        update = await service.post_update(session, by=user, project_id=project_id, data=body)
-        return update.model_dump(mode="json")
+        # The update's JSON as its board event sends it: UpdateRead.model_dump(mode="json"), built once.
+        return await post_update_json(session, by=user, project_id=project_id, data=body)
 
     status, payload = await run_once(
         session,
         user_id=user.id,
         key=idempotency_key,
-        fingerprint=request_fingerprint(project_id, body.model_dump(mode="json")),
+        # Only a request with a key is compared with an earlier one (most posts have none).
+        fingerprint=request_fingerprint(project_id, body.model_dump(mode="json")) if idempotency_key else "",
         status_code=201,
         produce=produce,
     )

@@ -14,20 +14,18 @@ from server.accounts.service import subtree_in, unit_parents
 from server.audit import HistoryEntry, record_change
 from server.calendar.locks import require_days_unlocked
 from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.evidence.service import attach
 from server.projects.access import (
     leads_unit,
     require_lead,
     require_manager,
     require_not_archived,
-    require_poster,
     visible_project,
     visible_projects_clause,
 )
-from server.projects.blockers import BLOCKER_OPENED, open_blocker
 from server.projects.changes import (
     emit,
     jsonable,
-    locked_milestone,
     milestone_closed_listeners,
     milestone_event,
     notify_closed,
@@ -48,16 +46,14 @@ from server.projects.models import (
     Project,
     ProjectCreate,
     ProjectMember,
-    UpdateCreate,
 )
-from server.projects.notices import tell_milestone_reported
+from server.projects.posting import post_update
 from server.projects.reads import (
     MilestoneRead,
     ProjectRead,
     UpdateRead,
     assignees_of,
     one_project_read,
-    project_jsons,
     project_reads,
     update_reads,
 )
@@ -71,7 +67,7 @@ from server.projects.rules import (
 )
 from server.realtime.events import access_changed
 
-__all__ = ["milestone_closed_listeners"]  # connected in server/reactions.py
+__all__ = ["milestone_closed_listeners", "post_update"]  # listeners connected in server/reactions.py
 
 
 async def create_project(session: AsyncSession, *, by: User, data: ProjectCreate) -> ProjectRead:
@@ -327,58 +323,17 @@ async def close_milestone(
     await record_milestone_change(
         session, milestone, actor=by, action="closed", before=before, after=after, reason=note
     )
+    if data.evidence_ids:
+        await attach(
+            session,
+            by=by,
+            evidence_ids=data.evidence_ids,
+            project_id=project.id,
+            close_milestone_id=milestone.id,
+        )
     read = await milestone_event(session, project, milestone, "milestone.closed")
     await notify_closed(session, milestone, read.assignee_ids)
     return read
-
-
-async def post_update(session: AsyncSession, *, by: User, project_id: int, data: UpdateCreate) -> UpdateRead:
-    project = await visible_project(session, by, project_id)
-    await require_poster(session, by, project)
-    require_not_archived(project)
-    if data.milestone_id is None:
-        raise Invalid("milestone_id is required: say which milestone this update is about")
-    # Locked before its state is read: an update racing a close lands before it or gets the 409.
-    milestone = await locked_milestone(session, data.milestone_id)
-    if milestone is None or milestone.project_id != project.id:
-        raise Invalid(f"Milestone {data.milestone_id} is not a milestone of this project")
-    if milestone.status == MilestoneStatus.closed:
-        raise Conflict("This milestone is closed; updates are no longer accepted")
-    note = (data.note or "").strip() or None
-    if data.progress_pct < milestone.progress_pct and note is None:
-        raise Invalid(
-            f"Progress goes down from {milestone.progress_pct}% to {data.progress_pct}%: add a note explaining why"
-        )
-    update = ProgressUpdate(
-        project_id=project.id,
-        milestone_id=milestone.id,
-        author_id=by.id,
-        progress_pct=data.progress_pct,
-        note=note,
-        blockers=(data.blockers or "").strip() or None,
-    )
-    update.blocker_status = BLOCKER_OPENED if update.blockers else None
-    before_pct = milestone.progress_pct
-    milestone.progress_pct = data.progress_pct
-    session.add(update)
-    session.add(milestone)
-    await session.flush()
-    update_read = UpdateRead(**update.model_dump(), author_name=by.name)
-    # The event's objects as JSON straight from the rows: every post pays for them before it is seen.
-    (project_json,) = await project_jsons(session, [project], [project.id])
-    milestone_json = next(m for m in project_json["milestones"] if m["id"] == milestone.id)
-    await emit(
-        session,
-        project,
-        "progress.posted",
-        {"update": jsonable(update_read), "milestone": milestone_json, "project": project_json},
-    )
-    # A reported blocker stays open, on the boards, until its author or the lead resolves it.
-    await open_blocker(session, update=update, project=project, milestone=milestone, author=by)
-    await tell_milestone_reported(
-        session, project=project, milestone=milestone, before_pct=before_pct, author=by
-    )
-    return update_read
 
 
 async def list_updates(

@@ -6,16 +6,20 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from server import clock
 from server.accounts.models import User
 from server.accounts.service import unit_parents
 from server.errors import Forbidden
+from server.evidence.models import Evidence, EvidenceRead
+from server.evidence.service import evidence_of_closes, evidence_read
 from server.pages.render import environment
 from server.projects import blockers, responses
-from server.projects.access import require_manager
-from server.projects.models import BlockerRead, Project
+from server.projects.access import require_manager, visible_projects_clause
+from server.projects.models import BlockerRead, ProgressUpdate, Project
 
 HOME_ITEMS = 10
 
@@ -112,3 +116,58 @@ async def may_manage(session: AsyncSession, user: User, project: Project) -> boo
     except Forbidden:
         return False
     return True
+
+
+# --- evidence (bukti dukung) beside the posts: web/templates/_macros.html, evidence_thumbs --------------------
+
+
+def _hidden_by(item: EvidenceRead | dict[str, Any]) -> int | None:
+    return item.get("hidden_by") if isinstance(item, dict) else item.hidden_by
+
+
+async def evidence_names(
+    session: AsyncSession, items: Iterable[EvidenceRead | dict[str, Any]], known: dict[str, str] | None = None
+) -> dict[str, str]:
+    """`known` (user id as text -> name, a board's `people`) with the names of whoever hid one of `items`:
+    "Disembunyikan oleh <name>" names an admin too, who is in no project's people."""
+    names = dict(known or {})
+    missing = {by for item in items if (by := _hidden_by(item)) is not None and str(by) not in names}
+    if missing:
+        rows = await session.execute(select(col(User.id), col(User.name)).where(col(User.id).in_(missing)))
+        names.update({str(user_id): name for user_id, name in rows.all()})
+    return names
+
+
+async def closes_evidence(session: AsyncSession, project: dict[str, Any]) -> dict[int, list[EvidenceRead]]:
+    """The evidence of the closes of the project's milestones (`project`: its JSON), by milestone."""
+    return await evidence_of_closes(session, [m["id"] for m in project["milestones"]])
+
+
+async def milestones_evidence(
+    session: AsyncSession, viewer: User, milestone_ids: list[int]
+) -> tuple[dict[int, list[EvidenceRead]], dict[int, int]]:
+    """The person page's sources: each milestone's evidence (its updates' and its close's, oldest post
+    first), and each project's lead (who keeps a link to a hidden item). Only the projects `viewer` may
+    see: the files answer nobody else, so their thumbnails would not load. Two queries."""
+    if not milestone_ids:
+        return {}, {}
+    parents = await unit_parents(session)
+    milestone = func.coalesce(col(Evidence.close_milestone_id), col(ProgressUpdate.milestone_id))
+    rows = await session.execute(
+        select(Evidence, milestone, col(Project.id), col(Project.lead_id))
+        .outerjoin(ProgressUpdate, col(ProgressUpdate.id) == col(Evidence.update_id))
+        .join(Project, col(Project.id) == col(Evidence.project_id))
+        .where(milestone.in_(set(milestone_ids)), visible_projects_clause(viewer, parents))
+        .order_by(
+            func.coalesce(col(ProgressUpdate.created_at), col(Evidence.uploaded_at)),
+            col(Evidence.position),
+            col(Evidence.id),
+        )
+    )
+    found: dict[int, list[EvidenceRead]] = {}
+    leads: dict[int, int] = {}
+    for item, milestone_id, project_id, lead_id in rows.all():
+        found.setdefault(milestone_id, []).append(evidence_read(item))
+        if project_id is not None:
+            leads[project_id] = lead_id
+    return found, leads

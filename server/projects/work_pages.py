@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import clock
 from server.accounts.models import Role, User
 from server.deps import RuntimeDep, SessionDep
-from server.pages.deps import PageForm, PageRoute, PageUser, safe_next
+from server.pages.deps import PageRoute, PageUser, safe_next
+from server.pages.evidence_form import FIELD, EvidenceFormDep, EvidenceFormRoute
 from server.pages.forms import attempt
 from server.pages.i18n import N_
 from server.pages.render import render
@@ -23,7 +24,10 @@ from server.projects.burnup import project_burnup
 from server.projects.corrections import may_score_quality
 from server.projects.models import UpdateCreate
 from server.projects.queue import waiting_to_close
+from server.projects.reads import UpdateRead
 from server.projects.views import (
+    closes_evidence,
+    evidence_names,
     home_blocker_rows,
     home_responses,
     may_manage,
@@ -51,28 +55,38 @@ async def my_work(request: Request, session: AsyncSession, user: User, error: st
     )
 
 
-@router.post("/projects/{project_id}/updates")
+# The update form carries evidence (photos, PDFs): its route takes the larger multipart body.
+evidence_router = APIRouter(include_in_schema=False, route_class=EvidenceFormRoute)
+
+
+@evidence_router.post("/projects/{project_id}/updates")
 async def post_update_form(
     request: Request,
     project_id: int,
     session: SessionDep,
     runtime: RuntimeDep,
+    form: EvidenceFormDep,  # before the user: its files are stored before the transaction begins
     user: PageUser,
-    form: PageForm,
 ) -> Response:
     """The no-JavaScript form behind "Kirim pembaruan"; the API's rules (UpdateCreate) apply unchanged.
-    A refusal draws the form's own page again (422, or 409) with the message beside that milestone's
-    form; the typed text stays in the browser's draft (drafts.js), which only a success (`saved=1`) clears."""
+    The chosen files become uploads in the post's transaction and are attached to it, so a refusal keeps
+    none. A refusal draws the form's own page again (422, or 409, 413, 415) with the message beside that
+    milestone's form (beside the file field when the files were refused); the typed text stays in the
+    browser's draft (drafts.js), which only a success (`saved=1`) clears."""
     back = safe_next(form.text("back", "/"))
     milestone_id = form.number("milestone_id")
     progress = form.number("progress_pct")
     problem: str | None = None
+    field: str | None = None
     status_code = 422
     if progress is None:
         problem = N_("Persentase kemajuan harus berupa angka bulat antara 0 dan 100.")
+    elif form.problem is not None:
+        problem, field, status_code = form.problem, FIELD, form.problem.status_code
     else:
-        _, refused = await attempt(
-            lambda: projects.post_update(
+
+        async def post() -> UpdateRead:
+            return await projects.post_update(
                 session,
                 by=user,
                 project_id=project_id,
@@ -81,8 +95,12 @@ async def post_update_form(
                     progress_pct=progress,
                     note=form.text("note"),
                     blockers=form.text("blockers"),
+                    evidence_ids=await form.record_uploads(session, by=user),
                 ),
-            ),
+            )
+
+        _, refused = await attempt(
+            post,
             shown=(409, 422),
             session=session,
             reload=(user,),  # the page is drawn again for the signed-in user
@@ -90,7 +108,7 @@ async def post_update_form(
         if refused:
             problem, status_code = refused, refused.status_code
     if problem is not None:
-        note_refusal(request, milestone_id, problem, form.values("progress_pct", "note", "blockers"))
+        note_refusal(request, milestone_id, problem, form.values("progress_pct", "note", "blockers"), field)
         if urlsplit(back).path == "/" and user.role == Role.staff:
             response = await my_work(request, session, user)
         else:
@@ -109,6 +127,9 @@ async def project_page(
     project = await visible_project(session, user, project_id)
     seq, snapshot = await board_view(runtime.read_sessionmaker, "project", project_id)
     read = snapshot["project"]
+    on_closes = await closes_evidence(session, read)
+    shown = [e for u in snapshot["updates"] for e in u.get("evidence", [])]
+    shown += [e for items in on_closes.values() for e in items]
     return render(
         request,
         "project.html",
@@ -129,4 +150,10 @@ async def project_page(
         blockers_back=f"/projects/{project_id}#blockers",
         may_manage=await may_manage(session, user, project),
         responses=await project_feed_responses(session, user, project, snapshot["updates"]),
+        closes_evidence=on_closes,
+        evidence_people=await evidence_names(session, shown, snapshot["people"]),
     )
+
+
+# After project_page: included routes keep their own route class (the evidence form's body limit).
+router.include_router(evidence_router)

@@ -57,20 +57,21 @@ def user_board(user_id: int) -> str:
 
 
 @functools.cache
-def _next_seqs_statement(count: int) -> TextClause:
+def _next_seqs_statement(count: int, taken: int) -> TextClause:
     # Written out because SQLite and PostgreSQL spell this upsert alike, and because SQLAlchemy compiles
-    # its own multi-row ON CONFLICT statement afresh on every post; this text is compiled once per count.
-    values = ", ".join(f"(:board_{n}, 1)" for n in range(count))
+    # its own multi-row ON CONFLICT statement afresh on every post; this text is compiled once per shape.
+    values = ", ".join(f"(:board_{n}, {taken})" for n in range(count))
     return text(
         f"INSERT INTO board_counter (board, seq) VALUES {values} "
-        "ON CONFLICT (board) DO UPDATE SET seq = board_counter.seq + 1 RETURNING board, seq"
+        f"ON CONFLICT (board) DO UPDATE SET seq = board_counter.seq + {taken} RETURNING board, seq"
     )
 
 
-async def next_seqs(session: AsyncSession, boards: list[str]) -> dict[str, int]:
-    """Take the next seq of each board, in one statement (a multi-row upsert)."""
+async def next_seqs(session: AsyncSession, boards: list[str], taken: int = 1) -> dict[str, int]:
+    """Take the next `taken` seqs of each board, in one statement (a multi-row upsert); returns the last
+    of them for each board."""
     parameters = {f"board_{n}": board for n, board in enumerate(boards)}
-    rows = await session.execute(_next_seqs_statement(len(boards)), parameters)
+    rows = await session.execute(_next_seqs_statement(len(boards), taken), parameters)
     return {board: int(seq) for board, seq in rows.all()}
 
 
@@ -82,21 +83,31 @@ def envelope(*, seq: int, type: str, scope: str, at: datetime, data_json: str) -
 
 
 async def record_event(session: AsyncSession, *, boards: list[str], type: str, data: dict[str, Any]) -> None:
-    """Append one event to each board's log and queue it for publishing after commit.
+    """Append one event to each board's log and queue it for publishing after commit."""
+    await record_events(session, boards=boards, events=[(type, data)])
+
+
+async def record_events(
+    session: AsyncSession, *, boards: list[str], events: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Append these events, in this order, to each board's log and queue them for publishing after
+    commit: as `record_event` for each in turn, in two statements however many there are (a change that
+    sends two events, such as an update reporting a blocker, takes two seqs of each board at once).
 
     Counters are taken in sorted board order so that two writers touching overlapping boards
     always lock them in the same order and cannot deadlock."""
     at = clock.now()
-    data_json = dumps(data)
     pending: list[Outgoing] = session.info.setdefault(PENDING_KEY, [])
     ordered = sorted(set(boards))
-    seqs = await next_seqs(session, ordered)
+    last_seqs = await next_seqs(session, ordered, len(events))
     rows: list[dict[str, Any]] = []
-    for board in ordered:
-        seq = seqs[board]
-        message = envelope(seq=seq, type=type, scope=board, at=at, data_json=data_json)
-        rows.append({"board": board, "seq": seq, "type": type, "at": at, "message": message})
-        pending.append(OutgoingEvent(board=board, seq=seq, message=message))
+    for position, (type, data) in enumerate(events, start=1 - len(events)):
+        data_json = dumps(data)
+        for board in ordered:
+            seq = last_seqs[board] + position
+            message = envelope(seq=seq, type=type, scope=board, at=at, data_json=data_json)
+            rows.append({"board": board, "seq": seq, "type": type, "at": at, "message": message})
+            pending.append(OutgoingEvent(board=board, seq=seq, message=message))
     await session.execute(insert(BoardEvent.__table__), rows)  # one statement, no ORM bookkeeping
 
 

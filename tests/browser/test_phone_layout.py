@@ -9,12 +9,14 @@ None may scroll sideways, and every label of an inline chart stays inside its ch
 The pages come from the app's own routes, so a page added later is checked without touching this file;
 only routes that are not pages are listed here, each with its reason."""
 
+import io
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi.routing import iter_route_contexts
+from PIL import Image
 from playwright.async_api import Page
 
 from server.app import create_app
@@ -44,6 +46,11 @@ NOT_PAGES = {
     # HTML fragments that a script fetches into a page; checked as part of that page, which renders them too.
     "/board/unit/{unit_id}/feed/items": "the board feed's newer items (board feed page)",
     "/home/responses": 'the home page\'s "answers to my updates" section (/)',
+    # The installable app (server/pages/offline.py): files and JSON for the browser, not pages.
+    "/manifest.webmanifest": "the web app manifest (JSON)",
+    "/sw.js": "the service worker script",
+    "/offline/session": "the offline queue's form token (JSON)",
+    "/offline/message": "a refusal's words in the page language, for the offline queue (JSON)",
 }
 ROLES = ("public", "staff", "leader", "admin")
 SLACK = 0.5  # sub-pixel rounding of borders
@@ -69,6 +76,22 @@ def page_routes() -> list[str]:
             continue
         found.add(path)
     return sorted(found)
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 300), "teal").save(out, "JPEG")  # wide: its thumbnail is cropped to a square
+    return out.getvalue()
+
+
+async def _upload(demo: DemoServer, name: str, data: bytes, headers: dict) -> int:
+    async with demo.api() as http:
+        response = await http.post("/api/v1/evidence", files={"file": (name, data)}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 def _nip(serial: int) -> str:
@@ -157,16 +180,30 @@ async def seed(demo: DemoServer) -> Seeded:
             headers=staff,
         )
     assert response.status_code == 200, response.text
+    # Evidence on the update and on the close: photos, and PDFs whose names are one long word.
+    photos = [await _upload(demo, f"{WORD[:190]}.jpg", _photo(), staff) for _ in range(3)]
+    document = await _upload(demo, f"{WORD[:190]}.pdf", PDF, staff)
     update = await _post(
         demo,
         f"/api/v1/projects/{project['id']}/updates",
-        {"milestone_id": first["id"], "progress_pct": 40, "note": TEXT, "blockers": f"{URL} {WORD}"},
+        {
+            "milestone_id": first["id"],
+            "progress_pct": 40,
+            "note": TEXT,
+            "blockers": f"{URL} {WORD}",
+            "evidence_ids": [*photos, document],
+        },
         staff,
     )
     await _post(
         demo,
         f"/api/v1/milestones/{second['id']}/close",
-        {"closed_on": str(today), "quality": 5, "note": TEXT},
+        {
+            "closed_on": str(today),
+            "quality": 5,
+            "note": TEXT,
+            "evidence_ids": [await _upload(demo, f"{WORD[:190]}.pdf", PDF, staff)],
+        },
         staff,
         status=200,
     )

@@ -5,6 +5,7 @@ The routes are found from the app itself (every POST route outside /api/), so a 
 without being listed here; the field names are every name a template or a page module uses. Each form
 starts from plausible values (so a handler gets past its first check) and has some of them replaced."""
 
+import io
 import random
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from PIL import Image
 
 from server import clock, resources
 from tests.web import csrf_of, log_in, login_token
@@ -175,9 +177,22 @@ async def targets(client, world, setup) -> dict[str, str]:
     answer = {"unit_id": world.bidang.id, "employee_id": world.member.id, "answers": [3] * 9, "token": token}
     feedback = await client.post("/api/v1/feedback", json=answer)
     assert feedback.status_code == 201, feedback.text
+    photo = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(photo, "JPEG")
+    evidence = await client.post(
+        "/api/v1/evidence",
+        files={"file": ("foto.jpg", photo.getvalue(), "image/jpeg")},
+        headers=world.auth(world.member),
+    )
+    assert evidence.status_code == 201, evidence.text
     update = await client.post(
         f"/api/v1/projects/{setup.project.id}/updates",
-        json={"milestone_id": setup.milestone.id, "progress_pct": 10, "blockers": "Printer rusak"},
+        json={
+            "milestone_id": setup.milestone.id,
+            "progress_pct": 10,
+            "blockers": "Printer rusak",
+            "evidence_ids": [evidence.json()["id"]],
+        },
         headers=world.auth(world.member),
     )
     assert update.status_code == 201, update.text
@@ -194,6 +209,7 @@ async def targets(client, world, setup) -> dict[str, str]:
         "member_id": str(world.member.id),
         "entry_id": "1",
         "notification_id": "1",
+        "evidence_id": str(evidence.json()["id"]),
     }
 
 

@@ -49,6 +49,7 @@ def _filled(path: str, world, setup) -> str:
         update_id=1,
         entry_id=1,
         notification_id=1,
+        evidence_id=1,
     )
 
 

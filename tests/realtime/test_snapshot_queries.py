@@ -183,8 +183,8 @@ async def test_unit_snapshot_takes_the_same_few_queries_for_200_projects_as_for_
     # unit tree, units, projects, latest updates, milestones with their assignees, the due-date schedules
     # of the open milestones that were ever due before today and the holidays since (their lateness in
     # working days, DOMAIN.md §1b), the milestones' history, members, last updates, people's names (the
-    # latest updates' authors among them), adoption, the open blockers.
-    assert len(large_statements) == len(small_statements) == 13, "\n\n".join(large_statements)
+    # latest updates' authors among them), the latest updates' evidence, adoption, the open blockers.
+    assert len(large_statements) == len(small_statements) == 14, "\n\n".join(large_statements)
 
 
 async def test_boards_opening_at_once_share_one_snapshot_build():

@@ -81,6 +81,73 @@
     }
     return null;
   }
+  // Evidence (bukti dukung) as the server draws it (web/templates/_macros.html, evidence_thumbs).
+  var people = (initial.board && initial.board.people) || {};
+  var when = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "id-ID", {
+    dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Jakarta",
+  });
+  function hiddenText(e) {
+    return say("evidence_hidden", { name: people[String(e.hidden_by)] || "–", reason: e.hidden_reason || "" });
+  }
+  function hiddenNote(e) {
+    var note = document.createElement("p");
+    note.className = "evidence__hidden";
+    note.textContent = hiddenText(e);
+    return note;
+  }
+  function evidenceItem(e) {
+    var li = document.createElement("li");
+    li.className = "evidence__item";
+    li.setAttribute("data-evidence-id", String(e.id));
+    if (e.hidden) {
+      li.classList.add("evidence__item--hidden");
+      li.append(hiddenNote(e));
+      return li;
+    }
+    var link = document.createElement("a");
+    link.href = e.url;
+    if (e.kind === "document") {
+      li.classList.add("evidence__item--doc");
+      link.className = "evidence__doc";
+      var icon = document.createElement("span");
+      icon.className = "evidence__icon";
+      icon.setAttribute("aria-hidden", "true");
+      icon.textContent = "PDF";
+      var name = document.createElement("span");
+      name.className = "evidence__name";
+      name.textContent = e.original_name || labels.evidence_document;
+      link.append(icon, " ", name);
+    } else {
+      link.className = "evidence__photo";
+      var img = document.createElement("img");
+      img.loading = "lazy";
+      img.src = e.thumbnail_url;
+      if (e.width && e.height) {
+        var scale = Math.min(1, 320 / Math.max(e.width, e.height));
+        img.width = Math.max(1, Math.round(e.width * scale));
+        img.height = Math.max(1, Math.round(e.height * scale));
+      }
+      img.alt = e.captured_at ? say("evidence_photo_at", { when: when.format(new Date(e.captured_at)) }) : labels.evidence_photo;
+      link.append(img);
+    }
+    li.append(link);
+    return li;
+  }
+  function evidenceList(items) {
+    var list = document.createElement("ul");
+    list.className = "evidence";
+    list.setAttribute("aria-label", labels.evidence);
+    items.forEach(function (e) { list.append(evidenceItem(e)); });
+    return list;
+  }
+  // The lead hid an item: the strip shows who hid it and why instead of the picture.
+  function hideEvidence(e) {
+    strip.querySelectorAll('[data-evidence-id="' + String(Number(e.id)) + '"]').forEach(function (li) {
+      li.className = "evidence__item evidence__item--hidden";
+      li.replaceChildren(hiddenNote(e));
+    });
+  }
+
   function addActivity(message) {
     var item = document.createElement("li");
     item.className = "activity__item is-new";
@@ -93,8 +160,9 @@
       var update = message.data.update;
       var author = document.createElement("strong");
       author.textContent = update.author_name;
-      item.append(author, " · " + message.data.project.name + " · " + update.progress_pct + "%" +
-        (update.note ? " — " + update.note : ""));
+      item.append(author, " · " + message.data.project.name + " · " + update.progress_pct + "%");
+      if (update.evidence && update.evidence.length) item.append(evidenceList(update.evidence));
+      if (update.note) item.append(" — " + update.note);
     } else {
       var text = activityText(message);
       if (text === null) return;
@@ -108,6 +176,7 @@
   document.addEventListener("pantau:board", function (event) {
     var message = event.detail;
     var data = message.data || {};
+    if (message.type === "evidence.hidden") { hideEvidence(data.evidence); return; }
     if (message.type !== "snapshot") addActivity(message);
     // A changed card is brought into view and kept there for a whole page's time.
     var id = data.project ? String(data.project.id) : null;
