@@ -191,26 +191,12 @@ async def _grouped(session: AsyncSession, column: Any, ids: list[int]) -> dict[i
 
 
 def evidence_read(row: Evidence) -> EvidenceRead:
-    assert row.id is not None
+    """The row as the API shows it: its columns (the storage hashes and place left out) and its addresses."""
     return EvidenceRead(
-        id=row.id,
-        kind=row.kind,
-        content_type=row.content_type,
-        size_bytes=row.size_bytes,
-        width=row.width,
-        height=row.height,
-        captured_at=row.captured_at,
-        original_name=row.original_name,
-        uploaded_by=row.uploaded_by,
-        uploaded_at=row.uploaded_at,
-        update_id=row.update_id,
-        close_milestone_id=row.close_milestone_id,
+        **row.model_dump(exclude={"sha256", "thumbnail_sha256", "project_id", "position"}),
         url=f"/api/v1/evidence/{row.id}",
         thumbnail_url=f"/api/v1/evidence/{row.id}/thumbnail" if row.thumbnail_sha256 else None,
         hidden=row.hidden_at is not None,
-        hidden_at=row.hidden_at,
-        hidden_by=row.hidden_by,
-        hidden_reason=row.hidden_reason,
     )
 
 
