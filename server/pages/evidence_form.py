@@ -21,6 +21,7 @@ from server.accounts.models import User
 from server.bodylimit import body_limited_route
 from server.errors import PantauError
 from server.evidence import service as evidence
+from server.evidence.media import MAX_FILE_BYTES
 from server.evidence.models import MAX_EVIDENCE_PER_POST
 from server.evidence.service import StoredMedia
 from server.pages.deps import Form, PageCaller, caller_form, parse_form
@@ -30,7 +31,7 @@ from server.pages.render import environment
 
 FIELD = "evidence"
 # The media check refuses a file over 5 MB; the limit leaves room for four of them and the form's text.
-EVIDENCE_BODY_LIMIT = MAX_EVIDENCE_PER_POST * 5 * 1024 * 1024 + 1024 * 1024
+EVIDENCE_BODY_LIMIT = MAX_EVIDENCE_PER_POST * MAX_FILE_BYTES + 1024 * 1024
 EvidenceFormRoute = body_limited_route(EVIDENCE_BODY_LIMIT)
 # File parts read before the handler counts them: more than four is refused with a message beside the
 # field, so the parser must let a few more through; far more is an unreadable form (a script, not a person).
