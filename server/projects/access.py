@@ -1,5 +1,7 @@
 """Who may see and do what to a project. Seeing decides 404; doing decides 403."""
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,14 +20,22 @@ def can_see_unit(user: User, unit_id: int, parents: dict[int, int | None]) -> bo
     return user.role == Role.admin or leads_unit(user, unit_id, parents)
 
 
+def own_projects_clause(user_id: Any) -> ColumnElement[bool]:
+    """The projects `user_id` leads or is a member of. `user_id` is an id, or a bind parameter for a
+    statement built once and run for many people (server/projects/posting.py)."""
+    member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user_id)
+    return or_(Project.lead_id == user_id, Project.id.in_(member_of))
+
+
 def visible_projects_clause(user: User, parents: dict[int, int | None]) -> ColumnElement[bool]:
     if user.role == Role.admin:
         return true()
-    member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
-    own = or_(Project.lead_id == user.id, Project.id.in_(member_of))
+    if user.id is None:
+        return false()
+    own = own_projects_clause(user.id)
     if user.role == Role.leader:
         return or_(own, Project.unit_id.in_(subtree_in(parents, user.unit_id)))
-    return own if user.id is not None else false()
+    return own
 
 
 async def is_member(session: AsyncSession, project_id: int, user_id: int) -> bool:

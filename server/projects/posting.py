@@ -21,12 +21,13 @@ from sqlalchemy.orm import attributes
 from sqlmodel import col
 
 from server import clock
-from server.accounts.models import User
+from server.accounts.models import Role, User
 from server.accounts.service import unit_parents
 from server.errors import Conflict, Forbidden, Invalid
 from server.evidence.models import EvidenceRead
 from server.evidence.service import attach
 from server.projects.access import (
+    own_projects_clause,
     require_not_archived,
     require_poster,
     visible_project,
@@ -96,8 +97,18 @@ _SET_PROGRESS = (
 _INSERT_UPDATE = insert(_UPDATES).returning(_UPDATES.c.id)
 
 
+# Who may see the project, as everywhere else (access.visible_projects_clause: an admin every project, a
+# staff member their own), with the statement built once for the two roles whose rule does not depend on
+# the unit tree: building it per post cost ~6% of a post.
+_POST_AS_STAFF = _POST_STATEMENT.where(own_projects_clause(bindparam("viewer_id")))
+
+
 def _post_query(by: User, parents: dict[int, int | None]) -> Select[Any]:
-    """The post's statement for `by`: the project only if `by` may see it (as everywhere else)."""
+    """The post's statement for `by` (bind `viewer_id`): the project only if `by` may see it."""
+    if by.role == Role.admin:
+        return _POST_STATEMENT
+    if by.role == Role.staff and by.id is not None:
+        return _POST_AS_STAFF
     return _POST_STATEMENT.where(visible_projects_clause(by, parents))
 
 
@@ -164,7 +175,7 @@ async def _post(session: AsyncSession, *, by: User, project_id: int, data: Updat
     row: Row[Any] | None = None
     if data.milestone_id is not None:
         query = _post_query(by, await unit_parents(session))
-        parameters = {"project_id": project_id, "milestone_id": data.milestone_id}
+        parameters = {"project_id": project_id, "milestone_id": data.milestone_id, "viewer_id": by.id}
         row = (await session.execute(query, parameters)).one_or_none()
     if row is None:
         raise await _refusal(session, by, project_id, data)
