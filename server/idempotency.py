@@ -15,7 +15,7 @@ from server import clock
 from server.db import delete_some, transaction_lock
 from server.errors import Invalid
 from server.jsonenc import dumps
-from server.models_base import UTCDateTime
+from server.models_base import UTCDateTime, table_of
 
 KEEP = timedelta(hours=24)
 
@@ -55,7 +55,7 @@ async def run_once(
     await transaction_lock(session, f"idempotency:{user_id}:{key}")
     # The columns only (no ORM object for a row that is only checked), expired or not: a fresh record
     # answers, an expired one is replaced, and with none (most requests) nothing needs deleting.
-    records = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+    records = table_of(IdempotencyRecord)
     this_key = (records.c.user_id == user_id) & (records.c.key == key)
     previous = (
         await session.execute(

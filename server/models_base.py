@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, MetaData, String, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel
 
@@ -21,6 +21,13 @@ SQLModel.metadata = MetaData(
     }
 )
 metadata = SQLModel.metadata
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table. A statement of its columns alone (`table_of(Project).c.id`) runs as
+    Core, not through the ORM: no ORM compile state, no ORM result set-up, about half SQLAlchemy's cost
+    per statement, for the busiest reads and writes. The session still autoflushes before it."""
+    return model.__table__  # type: ignore[attr-defined]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

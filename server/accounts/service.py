@@ -3,9 +3,10 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import bindparam, delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from server import clock
 from server.accounts.credentials import revoke_credentials
@@ -23,6 +24,7 @@ from server.accounts.security import hash_password, hash_password_off_loop, new_
 from server.audit import record_change
 from server.db import transaction_lock
 from server.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from server.models_base import table_of
 from server.realtime.events import access_changed
 
 
@@ -38,6 +40,9 @@ async def list_units(session: AsyncSession) -> list[Unit]:
 
 
 PARENTS_KEY = "unit_parents"
+_USER_BY_ID = select(User).where(col(User.id) == bindparam("user_id"))
+# Read by every post (which boards get its event): table columns, so that it runs as Core.
+_UNIT_TREE = select(table_of(Unit).c.id, table_of(Unit).c.parent_id)
 
 
 async def unit_parents(session: AsyncSession) -> dict[int, int | None]:
@@ -47,7 +52,7 @@ async def unit_parents(session: AsyncSession) -> dict[int, int | None]:
     event goes to). Flushing a changed unit forgets it (`_forget_unit_tree`). Do not modify the result."""
     parents: dict[int, int | None] | None = session.info.get(PARENTS_KEY)
     if parents is None:
-        rows = await session.execute(select(Unit.id, Unit.parent_id))
+        rows = await session.execute(_UNIT_TREE)
         parents = session.info[PARENTS_KEY] = {unit_id: parent_id for unit_id, parent_id in rows.all()}
     return parents
 
@@ -255,7 +260,10 @@ async def active_user(session: AsyncSession, user_id: int | None) -> User | None
     """The user behind a token or session, if they still exist and are not disabled."""
     if user_id is None:
         return None
-    user = await session.get(User, user_id)
+    sync = session.sync_session
+    user = sync.identity_map.get(sync.identity_key(User, user_id))
+    if user is None:  # as session.get, with a statement built once: every request signs in through here
+        user = (await session.execute(_USER_BY_ID, {"user_id": user_id})).scalar_one_or_none()
     return user if user is not None and user.is_active else None
 
 

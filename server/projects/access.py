@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.accounts.models import Role, User
 from server.accounts.service import ancestors_in, subtree_in, unit_parents
 from server.errors import Conflict, Forbidden, NotFound
+from server.models_base import table_of
 from server.projects.models import Project, ProjectMember
 
 
@@ -20,11 +21,17 @@ def can_see_unit(user: User, unit_id: int, parents: dict[int, int | None]) -> bo
     return user.role == Role.admin or leads_unit(user, unit_id, parents)
 
 
+# Who may see a project, as conditions on the tables' columns: a statement of table columns that adds them
+# still runs as Core (server/projects/posting.py), and an ORM select of projects takes them as well.
+_PROJECT = table_of(Project).c
+_MEMBER = table_of(ProjectMember).c
+
+
 def own_projects_clause(user_id: Any) -> ColumnElement[bool]:
     """The projects `user_id` leads or is a member of. `user_id` is an id, or a bind parameter for a
     statement built once and run for many people (server/projects/posting.py)."""
-    member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user_id)
-    return or_(Project.lead_id == user_id, Project.id.in_(member_of))
+    member_of = select(_MEMBER.project_id).where(_MEMBER.user_id == user_id)
+    return or_(_PROJECT.lead_id == user_id, _PROJECT.id.in_(member_of))
 
 
 def visible_projects_clause(user: User, parents: dict[int, int | None]) -> ColumnElement[bool]:
@@ -34,7 +41,7 @@ def visible_projects_clause(user: User, parents: dict[int, int | None]) -> Colum
         return false()
     own = own_projects_clause(user.id)
     if user.role == Role.leader:
-        return or_(own, Project.unit_id.in_(subtree_in(parents, user.unit_id)))
+        return or_(own, _PROJECT.unit_id.in_(subtree_in(parents, user.unit_id)))
     return own
 
 

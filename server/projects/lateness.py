@@ -9,29 +9,36 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import clock
 from server.calendar.workdays import DueDateSet, holidays_between, late_working_days
+from server.models_base import table_of
 from server.projects.models import Milestone, MilestoneDueDate, MilestoneStatus
 
 # Before the due-date schedule existed a milestone had no rows in it; it is then judged against the due
 # date it has now, as if that had always been in force.
 _ALWAYS = date.min
 
-# The schedules of the open milestones that ever had a due date before `:lateness_today`, built once:
-# every event a post sends counts its project's lateness, and building this statement cost about as much
-# as running it. `open_late_days` adds which milestones.
-_EVER_DUE = select(MilestoneDueDate.milestone_id).where(
-    MilestoneDueDate.due_date < bindparam("lateness_today")
-)
+# The schedules of the open milestones that ever had a due date before `:lateness_today`, of table columns
+# so that it runs as Core; `open_schedules` adds which milestones. Every event a
+# post sends counts its project's lateness, so the post's statement is built once (server/projects/reads.py).
+_DUE_DATE = table_of(MilestoneDueDate).c
+_MILESTONE = table_of(Milestone).c
+_EVER_DUE = select(_DUE_DATE.milestone_id).where(_DUE_DATE.due_date < bindparam("lateness_today"))
 _OPEN_SCHEDULES = (
-    select(MilestoneDueDate.milestone_id, MilestoneDueDate.set_on, MilestoneDueDate.due_date)
-    .join(Milestone, Milestone.id == MilestoneDueDate.milestone_id)
-    .where(Milestone.status == MilestoneStatus.open, Milestone.id.in_(_EVER_DUE))
-    .order_by(MilestoneDueDate.milestone_id, MilestoneDueDate.id)
+    select(_DUE_DATE.milestone_id, _DUE_DATE.set_on, _DUE_DATE.due_date)
+    .join(table_of(Milestone), _MILESTONE.id == _DUE_DATE.milestone_id)
+    .where(_MILESTONE.status == MilestoneStatus.open, _MILESTONE.id.in_(_EVER_DUE))
+    .order_by(_DUE_DATE.milestone_id, _DUE_DATE.id)
 )
+
+
+def open_schedules(which: ColumnElement[bool]) -> Select[Any]:
+    """The statement `open_late_days` runs for the milestones matching `which` (a condition on the
+    milestone table's columns)."""
+    return _OPEN_SCHEDULES.where(which)
 
 
 async def schedule_of(session: AsyncSession, milestone: Milestone) -> list[DueDateSet]:
@@ -65,22 +72,20 @@ def stop_day(milestone: Milestone) -> date:
 async def open_late_days(
     session: AsyncSession,
     open_due: dict[int, date],
-    where: ColumnElement[bool],
+    statement: Select[Any],
     today: date | None = None,
     *,
     parameters: dict[str, Any] | None = None,
 ) -> dict[int, int]:
     """Working days late so far (up to `today`) of the open milestones in `open_due` ({id: due date now}),
-    which are among those matching `where` (a condition on Milestone; `parameters` bind its bindparams
-    when it was built once with some). Two queries at most: the schedules of the milestones that ever had
+    which are among those `statement` reads (`open_schedules`; `parameters` bind its bindparams when it
+    was built once with some). Two queries at most: the schedules of the milestones that ever had
     a due date before today, and the holidays since the earliest."""
     today = today or clock.today()
     late: dict[int, int] = dict.fromkeys(open_due, 0)
     if not open_due:
         return late
-    rows = await session.execute(
-        _OPEN_SCHEDULES.where(where), {**(parameters or {}), "lateness_today": today}
-    )
+    rows = await session.execute(statement, {**(parameters or {}), "lateness_today": today})
     schedules: dict[int, list[DueDateSet]] = defaultdict(list)
     for milestone_id, set_on, due_date in rows.all():
         if milestone_id in open_due:

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Row, Select, String, bindparam, cast, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import attributes
-from sqlmodel import col
 
 from server import clock
 from server.accounts.models import Role, User
@@ -26,6 +25,7 @@ from server.accounts.service import unit_parents
 from server.errors import Conflict, Forbidden, Invalid
 from server.evidence.models import EvidenceRead
 from server.evidence.service import attach
+from server.models_base import table_of
 from server.projects.access import (
     own_projects_clause,
     require_not_archived,
@@ -46,8 +46,9 @@ from server.projects.models import (
 from server.projects.notices import tell_blocker_opened, tell_milestone_reported
 from server.projects.reads import PROJECT_COLUMNS, UPDATE_COLUMNS, UpdateRead, project_jsons, update_json
 
-_UPDATES = ProgressUpdate.__table__  # type: ignore[attr-defined]
-_MILESTONES = Milestone.__table__  # type: ignore[attr-defined]
+_UPDATES = table_of(ProgressUpdate)
+_MILESTONES = table_of(Milestone)
+_PROJECT = table_of(Project).c
 # A posted update's values in the order reads.update_json takes them (a row of UPDATE_COLUMNS).
 _UPDATE_JSON_ORDER = tuple(column.key for column in UPDATE_COLUMNS)
 
@@ -57,33 +58,31 @@ def _post_statement() -> Select[Any]:
     PROJECT_COLUMNS, its member ids as text ("3,7"), its latest update's time, and the milestone
     `:milestone_id` if it is one of the project's, locked until the transaction ends (PostgreSQL; SQLite
     runs writers one at a time), so that an update racing a close lands before it or sees it closed.
-    `_post_query` adds who may see the project."""
+    `_post_query` adds who may see the project. Table columns throughout: it runs as Core."""
+    member = table_of(ProjectMember).c
+    milestone = _MILESTONES.c
     members = (
-        select(func.aggregate_strings(cast(ProjectMember.user_id, String), ","))
-        .where(col(ProjectMember.project_id) == col(Project.id))
+        select(func.aggregate_strings(cast(member.user_id, String), ","))
+        .where(member.project_id == _PROJECT.id)
         .scalar_subquery()
     )
     last_update = (
-        select(func.max(ProgressUpdate.created_at))
-        .where(col(ProgressUpdate.project_id) == col(Project.id))
-        .scalar_subquery()
+        select(func.max(_UPDATES.c.created_at)).where(_UPDATES.c.project_id == _PROJECT.id).scalar_subquery()
     )
     columns: tuple[Any, ...] = (
         *PROJECT_COLUMNS,
         members,
         last_update,
-        Milestone.title,
-        Milestone.status,
-        Milestone.progress_pct,
+        milestone.title,
+        milestone.status,
+        milestone.progress_pct,
     )
-    of_the_project = (col(Milestone.id) == bindparam("milestone_id")) & (
-        col(Milestone.project_id) == col(Project.id)
-    )
+    of_the_project = (milestone.id == bindparam("milestone_id")) & (milestone.project_id == _PROJECT.id)
     return (
         select(*columns)
-        .join(Milestone, of_the_project)
-        .where(col(Project.id) == bindparam("project_id"))
-        .with_for_update(of=Milestone)
+        .join(_MILESTONES, of_the_project)
+        .where(_PROJECT.id == bindparam("project_id"))
+        .with_for_update(of=_MILESTONES)
     )
 
 

@@ -23,9 +23,10 @@ from server.accounts.models import User
 from server.config import get_settings
 from server.evidence.models import EvidenceRead
 from server.evidence.service import evidence_of_updates
+from server.models_base import table_of
 from server.projects.health import project_health
 from server.projects.history import milestone_histories
-from server.projects.lateness import open_late_days
+from server.projects.lateness import open_late_days, open_schedules
 from server.projects.models import (
     Health,
     Milestone,
@@ -115,58 +116,69 @@ class UpdateRead(SQLModel):
 # Only what the reads show. Whole ORM milestones (three timestamps each, identity map, instrumented
 # attributes) and a validated model per milestone were most of the time a 2,000-milestone unit board
 # took to open (bench/snapshot.py).
+_MILESTONE = table_of(Milestone).c
+_ASSIGNEE = table_of(MilestoneAssignee).c
 MILESTONE_COLUMNS = (
-    Milestone.id,
-    Milestone.project_id,
-    Milestone.title,
-    Milestone.due_date,
-    Milestone.original_due_date,
-    Milestone.weight,
-    Milestone.status,
-    Milestone.progress_pct,
-    Milestone.closed_on,
-    Milestone.quality,
-    Milestone.late_working_days,
-    Milestone.delivered_on,
-    Milestone.delivery_accepted,
-    Milestone.delivery_reason,
-    Milestone.closed_at,
-    Milestone.quality_status,
-    Milestone.quality_note,
+    _MILESTONE.id,
+    _MILESTONE.project_id,
+    _MILESTONE.title,
+    _MILESTONE.due_date,
+    _MILESTONE.original_due_date,
+    _MILESTONE.weight,
+    _MILESTONE.status,
+    _MILESTONE.progress_pct,
+    _MILESTONE.closed_on,
+    _MILESTONE.quality,
+    _MILESTONE.late_working_days,
+    _MILESTONE.delivered_on,
+    _MILESTONE.delivery_accepted,
+    _MILESTONE.delivery_reason,
+    _MILESTONE.closed_at,
+    _MILESTONE.quality_status,
+    _MILESTONE.quality_note,
 )
 _DUE_AT, _STATUS_AT = (
     [column.key for column in MILESTONE_COLUMNS].index(key) for key in ("due_date", "status")
 )
+_PROJECT = table_of(Project).c
 PROJECT_COLUMNS = (
-    Project.id,
-    Project.name,
-    Project.description,
-    Project.unit_id,
-    Project.lead_id,
-    Project.start_date,
-    Project.due_date,
-    Project.created_at,
-    Project.archived_at,
+    _PROJECT.id,
+    _PROJECT.name,
+    _PROJECT.description,
+    _PROJECT.unit_id,
+    _PROJECT.lead_id,
+    _PROJECT.start_date,
+    _PROJECT.due_date,
+    _PROJECT.created_at,
+    _PROJECT.archived_at,
 )
+_UPDATE = table_of(ProgressUpdate).c
 UPDATE_COLUMNS: tuple[Any, ...] = (
-    ProgressUpdate.id,
-    ProgressUpdate.project_id,
-    ProgressUpdate.milestone_id,
-    ProgressUpdate.author_id,
-    ProgressUpdate.progress_pct,
-    ProgressUpdate.note,
-    ProgressUpdate.blockers,
-    ProgressUpdate.created_at,
+    _UPDATE.id,
+    _UPDATE.project_id,
+    _UPDATE.milestone_id,
+    _UPDATE.author_id,
+    _UPDATE.progress_pct,
+    _UPDATE.note,
+    _UPDATE.blockers,
+    _UPDATE.created_at,
 )
 
 # A project's milestones with their assignees (a row per assignee, milestones in board order), built once:
-# every post's event reads them, and building the statement cost about as much as running it.
+# every post's event reads them, and building the statement cost about as much as running it. Table
+# columns throughout, so that it runs as Core.
 _MILESTONES_WITH_ASSIGNEES = (
-    select(*MILESTONE_COLUMNS, MilestoneAssignee.user_id)
-    .outerjoin(MilestoneAssignee, MilestoneAssignee.milestone_id == Milestone.id)
-    .order_by(Milestone.due_date, Milestone.id, MilestoneAssignee.user_id)
+    select(*MILESTONE_COLUMNS, _ASSIGNEE.user_id)
+    .outerjoin(table_of(MilestoneAssignee), _ASSIGNEE.milestone_id == _MILESTONE.id)
+    .order_by(_MILESTONE.due_date, _MILESTONE.id, _ASSIGNEE.user_id)
 )
-_OF_PROJECTS = Milestone.project_id.in_(bindparam("project_ids", expanding=True))
+_OF_PROJECTS = _MILESTONE.project_id.in_(bindparam("project_ids", expanding=True))
+_MILESTONES_OF_PROJECTS = _MILESTONES_WITH_ASSIGNEES.where(_OF_PROJECTS)
+_SCHEDULES_OF_PROJECTS = open_schedules(_OF_PROJECTS)
+# One project (a post's event): `=`, since SQLAlchemy rewrites an expanding IN's SQL on every run.
+_OF_PROJECT = _MILESTONE.project_id == bindparam("project_id")
+_MILESTONES_OF_PROJECT = _MILESTONES_WITH_ASSIGNEES.where(_OF_PROJECT)
+_SCHEDULES_OF_PROJECT = open_schedules(_OF_PROJECT)
 
 # Pydantic's own datetime encoding ("...Z"), so the JSON-ready dicts match the models' dumps exactly.
 _DATETIME = TypeAdapter(datetime | None)
@@ -257,7 +269,7 @@ async def milestone_reads(session: AsyncSession, milestones: list[Milestone]) ->
     assignees = await assignees_of(session, ids)
     today = clock.today()
     open_due = {m.id: m.due_date for m in milestones if m.status == MilestoneStatus.open}
-    late = await open_late_days(session, open_due, Milestone.id.in_(ids), today)
+    late = await open_late_days(session, open_due, open_schedules(_MILESTONE.id.in_(ids)), today)
     histories = await milestone_histories(session, ids)
     return [
         MilestoneRead(
@@ -283,17 +295,27 @@ async def _project_fields(
     caller already read them for every project, are not read again."""
     # Milestones with their assignees in one query (a row per assignee, milestones in board order).
     # A list of ids binds the statements built once; a query of them (a board's) is built in.
-    of_projects, bound = (
-        (_OF_PROJECTS, {"project_ids": ids}) if isinstance(ids, list) else (Milestone.project_id.in_(ids), {})
-    )
-    rows = (await session.execute(_MILESTONES_WITH_ASSIGNEES.where(of_projects), bound)).all()
+    if isinstance(ids, list) and len(ids) == 1:
+        milestones_query, schedules = _MILESTONES_OF_PROJECT, _SCHEDULES_OF_PROJECT
+        bound: dict[str, Any] = {"project_id": ids[0]}
+    elif isinstance(ids, list):
+        milestones_query, schedules, bound = (
+            _MILESTONES_OF_PROJECTS,
+            _SCHEDULES_OF_PROJECTS,
+            {"project_ids": ids},
+        )
+    else:
+        of_projects = _MILESTONE.project_id.in_(ids)
+        milestones_query = _MILESTONES_WITH_ASSIGNEES.where(of_projects)
+        schedules, bound = open_schedules(of_projects), {}
+    rows = (await session.execute(milestones_query, bound)).all()
     assignees: dict[int, list[int]] = defaultdict(list)
     for row in rows:
         if row[-1] is not None:
             assignees[row[0]].append(row[-1])
     today = clock.today()
     open_due = {row[0]: row[_DUE_AT] for row in rows if row[_STATUS_AT] == MilestoneStatus.open}
-    late = await open_late_days(session, open_due, of_projects, today, parameters=bound)
+    late = await open_late_days(session, open_due, schedules, today, parameters=bound)
     histories = await milestone_histories(session, project_ids=ids)
     milestones: dict[int, list[dict[str, Any]]] = defaultdict(list)
     previous_id = None

@@ -15,6 +15,7 @@ from sqlmodel import col
 from server import clock
 from server.db import delete_some
 from server.jsonenc import dumps
+from server.models_base import table_of
 from server.realtime.models import BoardCounter, BoardEvent
 
 PENDING_KEY = "pantau_pending_events"
@@ -54,6 +55,9 @@ def unit_board(unit_id: int) -> str:
 def user_board(user_id: int) -> str:
     """One person's own board: their notifications (the bell), opened only by them."""
     return f"user:{user_id}"
+
+
+_INSERT_EVENTS = insert(table_of(BoardEvent))  # built once: every change of a board sends it
 
 
 @functools.cache
@@ -108,7 +112,7 @@ async def record_events(
             message = envelope(seq=seq, type=type, scope=board, at=at, data_json=data_json)
             rows.append({"board": board, "seq": seq, "type": type, "at": at, "message": message})
             pending.append(OutgoingEvent(board=board, seq=seq, message=message))
-    await session.execute(insert(BoardEvent.__table__), rows)  # one statement, no ORM bookkeeping
+    await session.execute(_INSERT_EVENTS, rows)  # one statement, no ORM bookkeeping
 
 
 def access_changed(
@@ -200,7 +204,7 @@ async def prune_events(
     """Forget events that are both older than `keep_days` and beyond the newest `keep_events` of their board
     (at most `limit` of them: housekeeping deletes in batches)."""
     cutoff = clock.now() - timedelta(days=keep_days)
-    counters = BoardCounter.__table__.c
+    counters = table_of(BoardCounter).c
     beyond_newest = BoardEvent.seq <= (
         select(counters.seq - keep_events).where(counters.board == BoardEvent.board).scalar_subquery()
     )
