@@ -162,8 +162,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise Unavailable() from exc
         return {"status": "ok"}
 
-    app.include_router(account_routes.router)
+    # Routes are matched one after the other: the projects' first, the busiest (every progress post).
     app.include_router(project_routes.router)
+    app.include_router(account_routes.router)
     app.include_router(evidence_routes.router)
     app.include_router(feedback_routes.router)
     app.include_router(performance_routes.router)

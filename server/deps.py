@@ -22,8 +22,16 @@ SESSION_COOKIE = "pantau_session"
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+# Dependencies are `async def` even when they never wait: FastAPI runs a plain `def` dependency in a
+# worker thread, a hop that cost every request ~10% of a progress post (bench/PROFILE-post.md). The
+# session and the signed-in user, which every request solves, read the runtime with `runtime_of`: a
+# dependency fewer to solve per request.
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
@@ -40,13 +48,14 @@ async def body_in_hand(request: Request) -> None:
         pass  # "Stream consumed": FastAPI parsed the body as a form before it solved the dependencies
 
 
-async def get_session(request: Request, runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """GET requests read without taking SQLite's write lock, so page views never queue behind writes.
 
     Any other request first waits for its whole body, before the transaction's first statement: a client
     sending its body slowly must not hold SQLite's write lock (taken at that statement) or a PostgreSQL
     connection meanwhile, on everyone else's behalf. Every dependency that reaches the request's
     transaction (the signed-in user, a page's form) comes through here, so no route can get it wrong."""
+    runtime = runtime_of(request)
     if request.method in READ_ONLY_METHODS:
         makers = runtime.read_sessionmaker
     else:
@@ -106,9 +115,9 @@ async def _caller(request: Request, session: AsyncSession, runtime: Runtime, tok
 
 
 async def get_current_user(
-    request: Request, session: SessionDep, runtime: RuntimeDep, token: Annotated[str | None, Depends(bearer)]
+    request: Request, session: SessionDep, token: Annotated[str | None, Depends(bearer)]
 ) -> User:
-    return await _caller(request, session, runtime, token)
+    return await _caller(request, session, runtime_of(request), token)
 
 
 async def get_caller(
@@ -142,7 +151,7 @@ async def get_admin_caller(user: Caller) -> User:
 AdminCaller = Annotated[User, Depends(get_admin_caller)]
 
 
-def get_period(period: str | None = None) -> Period:
+async def get_period(period: str | None = None) -> Period:
     """`period=2026-11`, `2026-Q4` or `2026`; omitted means the current month in Asia/Jakarta."""
     try:
         return parse_period(period)

@@ -40,6 +40,33 @@ router = APIRouter(
 )
 
 
+# First: routes are matched in order, and this is the busiest (every assignee, several times a week).
+@router.post("/projects/{project_id}/updates", status_code=201, response_model=UpdateRead)
+async def post_update(
+    project_id: int,
+    body: UpdateCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    idempotency_key: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Post a progress update. Send an `Idempotency-Key` header to retry safely on a bad connection."""
+
+    async def produce() -> dict[str, object]:
+        # The update's JSON as its board event sends it: UpdateRead.model_dump(mode="json"), built once.
+        return await post_update_json(session, by=user, project_id=project_id, data=body)
+
+    status, payload = await run_once(
+        session,
+        user_id=user.id,
+        key=idempotency_key,
+        # Only a request with a key is compared with an earlier one (most posts have none).
+        fingerprint=request_fingerprint(project_id, body.model_dump(mode="json")) if idempotency_key else "",
+        status_code=201,
+        produce=produce,
+    )
+    return JSONResponse(payload, status_code=status)
+
+
 @router.post("/projects", status_code=201)
 async def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser) -> ProjectRead:
     return await service.create_project(session, by=user, data=body)
@@ -126,32 +153,6 @@ async def correct_milestone(
     not correct quality); an admin may correct any field (any date up to today), and also the due date of
     an open milestone. A locked period is a 409 for everyone: an admin unlocks it first."""
     return await corrections.correct_milestone(session, by=user, milestone_id=milestone_id, data=body)
-
-
-@router.post("/projects/{project_id}/updates", status_code=201, response_model=UpdateRead)
-async def post_update(
-    project_id: int,
-    body: UpdateCreate,
-    session: SessionDep,
-    user: CurrentUser,
-    idempotency_key: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
-    """Post a progress update. Send an `Idempotency-Key` header to retry safely on a bad connection."""
-
-    async def produce() -> dict[str, object]:
-        # The update's JSON as its board event sends it: UpdateRead.model_dump(mode="json"), built once.
-        return await post_update_json(session, by=user, project_id=project_id, data=body)
-
-    status, payload = await run_once(
-        session,
-        user_id=user.id,
-        key=idempotency_key,
-        # Only a request with a key is compared with an earlier one (most posts have none).
-        fingerprint=request_fingerprint(project_id, body.model_dump(mode="json")) if idempotency_key else "",
-        status_code=201,
-        produce=produce,
-    )
-    return JSONResponse(payload, status_code=status)
 
 
 @router.get("/projects/{project_id}/updates")
