@@ -45,6 +45,7 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         log_level="info",
+        access_log=settings.access_log,
         **proxy_options(settings),
         **UVICORN_WEBSOCKET_OPTIONS,
     )

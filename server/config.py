@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # names nginx's). None by default, so no client can choose the address it is rate limited and counted
     # under (server/ratelimit.client_address; `pantau serve` gives uvicorn the same list).
     trusted_proxies: Annotated[tuple[Network, ...], NoDecode] = ()
+    # One line per request on the console (uvicorn's access log). Off unless asked for: nginx writes the
+    # scaled deployment's own (docker-compose.yml), and each line keeps an address and what it asked for,
+    # a record of every ASN's and citizen's requests; writing it cost ~4% of a progress post at load.
+    access_log: bool = False
     # The site's public base URL (https://pantau.example.go.id) for the links Pantau writes, such as the
     # survey poster's QR code. Unset: taken from the request, whose Host header the client chooses.
     public_url: str | None = None
