@@ -40,6 +40,35 @@ async def test_expired_token_is_refused(client, world):
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
 
 
+async def test_a_token_is_verified_once_and_still_refused_once_expired(client, world, monkeypatch):
+    """Verified tokens are kept (server/accounts/security.py `_verified`): the signature is checked once,
+    the expiry on every request."""
+    from server.accounts import security
+
+    decoded: list[str] = []
+    real_decode = security.jwt.decode
+
+    def counting_decode(token, *args, **kwargs):
+        decoded.append(token)
+        return real_decode(token, *args, **kwargs)
+
+    security._verified.cache_clear()
+    monkeypatch.setattr(security.jwt, "decode", counting_decode)
+    headers = world.auth(world.member)
+    for _ in range(3):
+        assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+    assert len(decoded) == 1
+    token = headers["Authorization"].removeprefix("Bearer ")
+    # Another signature on the same claims is checked, and refused, every time it comes.
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for _ in range(2):
+        answer = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+        assert answer.status_code == 401
+    assert decoded.count(forged) == 2
+    clock.freeze(clock.now() + timedelta(days=2))
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
+
+
 async def test_disabled_users_token_stops_working(client, world, runtime):
     headers = world.auth(world.member)
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
