@@ -2,7 +2,7 @@
 
 A post sends its project (with every milestone) in the `progress.posted` event, and a board snapshot
 sends every project of the unit. Both are built by `_project_fields` and then turned into JSON either by
-`_as_json` (hand-built, in place) or by `ProjectRead(...).model_dump(mode="json")`. This times only that
+`project_as_json` (hand-built, in place) or by `ProjectRead(...).model_dump(mode="json")`. This times only that
 last step, on the same fields read once from SQLite: one project of 10 milestones (a post) and 200
 projects of 10 milestones (a large unit's snapshot). The hand-built form is kept only if it is clearly
 faster; tests/projects/test_reads_json.py holds it equal to the model's dump, field by field."""
@@ -22,7 +22,8 @@ from bench.report import table, write_section
 from server.config import Settings
 from server.migrate import upgrade
 from server.projects.models import Project
-from server.projects.reads import MilestoneRead, ProjectRead, _as_json, _project_fields
+from server.projects.read_json import project_as_json
+from server.projects.reads import MilestoneRead, ProjectRead, _project_fields
 from server.runtime import Runtime
 from tests.realtime.test_snapshot_queries import build_unit
 
@@ -38,7 +39,7 @@ def _by_model(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _by_hand(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for fields in found:
-        _as_json(fields)
+        project_as_json(fields)
     return found
 
 

@@ -44,12 +44,13 @@ from server.projects.models import (
     UpdateCreate,
 )
 from server.projects.notices import tell_blocker_opened, tell_milestone_reported
-from server.projects.reads import PROJECT_COLUMNS, UPDATE_COLUMNS, UpdateRead, project_jsons, update_json
+from server.projects.read_json import update_json
+from server.projects.reads import PROJECT_COLUMNS, UPDATE_COLUMNS, UpdateRead, project_jsons
 
 _UPDATES = table_of(ProgressUpdate)
 _MILESTONES = table_of(Milestone)
 _PROJECT = table_of(Project).c
-# A posted update's values in the order reads.update_json takes them (a row of UPDATE_COLUMNS).
+# A posted update's values in the order read_json.update_json takes them (a row of UPDATE_COLUMNS).
 _UPDATE_JSON_ORDER = tuple(column.key for column in UPDATE_COLUMNS)
 
 
@@ -220,7 +221,7 @@ async def _post(session: AsyncSession, *, by: User, project_id: int, data: Updat
         else []
     )
     values |= {"id": update_id, "author_name": by.name}
-    # The update as JSON from its values (reads.update_json: what UpdateRead.model_dump gives), for the
+    # The update as JSON from its values (read_json.update_json: what UpdateRead.model_dump gives), for the
     # event and the API's answer alike.
     posted = _Posted(
         values,
