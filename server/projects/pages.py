@@ -11,10 +11,10 @@ sent, instead of an error page whose "back" loses what was typed. The templates 
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -131,20 +131,40 @@ def _back(project_id: int, anchor: str = "") -> str:
     return f"/projects/{project_id}?saved=1{anchor}"
 
 
-def _posted(
-    request: Request, session: AsyncSession, runtime: Runtime, user: User, form: Form, key: str, *kept: str
-) -> Posted:
-    """A form of the project page (its path, without `?saved=1`, is where it is drawn again)."""
-    project_id = request.path_params["project_id"]
-    return Posted(request, session, runtime, user, form, key, kept, f"/projects/{project_id}")
+@dataclass(frozen=True)
+class Sent:
+    """A form as it arrived from a page: the request, its transaction, the runtime, who sent it and what."""
+
+    request: Request
+    session: AsyncSession
+    runtime: Runtime
+    user: User
+    form: Form
+
+    def from_project_page(self, key: str, *kept: str) -> Posted:
+        """A form of the project page (its path, without `?saved=1`, is where it is drawn again)."""
+        project_id = self.request.path_params["project_id"]
+        return self._posted(key, kept, f"/projects/{project_id}")
+
+    async def run_and_go_back(self, key: str, change: Callable[[], Awaitable[Any]], *kept: str) -> Response:
+        """A form sent from more than one page (a blocker's, an answer to an update): the change, then
+        back to the page its `back` field names, where a refusal is drawn too."""
+        page = self._posted(key, kept, safe_next(self.form.text("back")))
+        return await page.run(change, lambda _: page.back, shown=(403, 409, 422))
+
+    def _posted(self, key: str, kept: tuple[str, ...], back: str) -> Posted:
+        return Posted(self.request, self.session, self.runtime, self.user, self.form, key, kept, back)
 
 
-def posted_with_back(
-    request: Request, session: AsyncSession, runtime: Runtime, user: User, form: Form, key: str, *kept: str
-) -> Posted:
-    """A form sent from more than one page (a blocker's, an answer to an update): drawn again, when
-    refused, on the page its `back` field names."""
-    return Posted(request, session, runtime, user, form, key, kept, safe_next(form.text("back")))
+async def sent_form(
+    request: Request, session: SessionDep, runtime: RuntimeDep, user: PageUser, form: PageForm
+) -> Sent:
+    return Sent(request, session, runtime, user, form)
+
+
+# What every form of these pages needs, in the order it is read: the transaction, the signed-in user, then
+# the form (its CSRF token is checked against the user's session).
+SentForm = Annotated[Sent, Depends(sent_form)]
 
 
 def _to_milestone(project_id: int, milestone_id: int) -> Callable[[Any], str]:
@@ -152,17 +172,9 @@ def _to_milestone(project_id: int, milestone_id: int) -> Callable[[Any], str]:
 
 
 @router.post("/projects/{project_id}/milestones")
-async def plan_milestone(
-    request: Request,
-    project_id: int,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    user: PageUser,
-    form: PageForm,
-) -> Response:
-    page = _posted(
-        request, session, runtime, user, form, "milestone-new", "title", "due_date", "weight", "assignee_ids"
-    )
+async def plan_milestone(project_id: int, sent: SentForm) -> Response:
+    page = sent.from_project_page("milestone-new", "title", "due_date", "weight", "assignee_ids")
+    form = page.form
     due, weight, assignees = (
         form.date("due_date"),
         form_number(form.text("weight", "1")),
@@ -176,8 +188,8 @@ async def plan_milestone(
         return await page.refuse(N_("Pilih penanggung jawab dari daftar."), "assignee_ids")
     return await page.run(
         lambda: service.create_milestone(
-            session,
-            by=user,
+            page.session,
+            by=page.user,
             project_id=project_id,
             data=MilestoneCreate(
                 title=form.text("title"), due_date=due, weight=weight, assignee_ids=assignees
@@ -188,25 +200,17 @@ async def plan_milestone(
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/reschedule")
-async def reschedule(
-    request: Request,
-    project_id: int,
-    milestone_id: int,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    user: PageUser,
-    form: PageForm,
-) -> Response:
-    page = _posted(request, session, runtime, user, form, f"reschedule-{milestone_id}", "due_date", "reason")
-    due = form.date("due_date")
+async def reschedule(project_id: int, milestone_id: int, sent: SentForm) -> Response:
+    page = sent.from_project_page(f"reschedule-{milestone_id}", "due_date", "reason")
+    due = page.form.date("due_date")
     if due is None:
         return await page.refuse(N_("Isi tanggal tenggat baru yang benar."), "due_date")
     return await page.run(
         lambda: service.reschedule_milestone(
-            session,
-            by=user,
+            page.session,
+            by=page.user,
             milestone_id=milestone_id,
-            data=MilestoneReschedule(due_date=due, reason=form.text("reason")),
+            data=MilestoneReschedule(due_date=due, reason=page.form.text("reason")),
         ),
         _to_milestone(project_id, milestone_id),
     )
@@ -229,7 +233,7 @@ async def close(
     """The lead closes a milestone, with up to four photos or PDFs as its evidence, recorded in the
     close's transaction (a refused close keeps none of them)."""
     kept = ("quality", "closed_on", "note", "delivery_accepted", "delivery_reason")
-    page = _posted(request, session, runtime, user, form, f"close-{milestone_id}", *kept)
+    page = Sent(request, session, runtime, user, form).from_project_page(f"close-{milestone_id}", *kept)
     quality, closed_on = form.number("quality"), form.date("closed_on")
     if quality is None:
         return await page.refuse(PICK_QUALITY, "quality")
@@ -257,44 +261,30 @@ async def close(
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/quality")
-async def score_quality(
-    request: Request,
-    project_id: int,
-    milestone_id: int,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    user: PageUser,
-    form: PageForm,
-) -> Response:
+async def score_quality(project_id: int, milestone_id: int, sent: SentForm) -> Response:
     """The lead's rater scores the quality of a milestone the lead worked on."""
-    page = _posted(request, session, runtime, user, form, f"quality-{milestone_id}", "quality", "note")
-    quality = form.number("quality")
+    page = sent.from_project_page(f"quality-{milestone_id}", "quality", "note")
+    quality = page.form.number("quality")
     if quality is None:
         return await page.refuse(PICK_QUALITY, "quality")
     return await page.run(
         lambda: corrections.score_quality(
-            session,
-            by=user,
+            page.session,
+            by=page.user,
             milestone_id=milestone_id,
-            data=MilestoneQuality(quality=quality, note=form.text("note").strip() or None),
+            data=MilestoneQuality(quality=quality, note=page.form.text("note").strip() or None),
         ),
         _to_milestone(project_id, milestone_id),
     )
 
 
 @router.post("/projects/{project_id}/milestones/{milestone_id}/correct")
-async def correct(
-    request: Request,
-    project_id: int,
-    milestone_id: int,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    user: PageUser,
-    form: PageForm,
-) -> Response:
+async def correct(project_id: int, milestone_id: int, sent: SentForm) -> Response:
     """The lead's (or an admin's) correction: empty fields stay as they are."""
-    kept = ("closed_on", "quality", "due_date", "reopen", "reason")
-    page = _posted(request, session, runtime, user, form, f"correct-{milestone_id}", *kept)
+    page = sent.from_project_page(
+        f"correct-{milestone_id}", "closed_on", "quality", "due_date", "reopen", "reason"
+    )
+    form = page.form
     closed_on, due_date, quality = form.date("closed_on"), form.date("due_date"), form.number("quality")
     for name, parsed in (("closed_on", closed_on), ("due_date", due_date)):
         if form.text(name).strip() and parsed is None:
@@ -303,8 +293,8 @@ async def correct(
         return await page.refuse(N_("Pilih nilai kualitas 1 sampai 5, atau kosongkan."), "quality")
     return await page.run(
         lambda: corrections.correct_milestone(
-            session,
-            by=user,
+            page.session,
+            by=page.user,
             milestone_id=milestone_id,
             data=MilestoneCorrect(
                 closed_on=closed_on,
@@ -320,21 +310,14 @@ async def correct(
 
 
 @router.post("/projects/{project_id}/members")
-async def add_member(
-    request: Request,
-    project_id: int,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    user: PageUser,
-    form: PageForm,
-) -> Response:
-    page = _posted(request, session, runtime, user, form, "member-new", "user_id")
-    member_id = form.number("user_id")
+async def add_member(project_id: int, sent: SentForm) -> Response:
+    page = sent.from_project_page("member-new", "user_id")
+    member_id = page.form.number("user_id")
     if member_id is None:
         return await page.refuse(N_("Pilih pegawai yang akan ditambahkan."), "user_id")
     return await page.run(
         lambda: service.add_member(
-            session, by=user, project_id=project_id, data=MemberAdd(user_id=member_id)
+            page.session, by=page.user, project_id=project_id, data=MemberAdd(user_id=member_id)
         ),
         lambda _: _back(project_id),
     )

@@ -14,14 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import User
 from server.accounts.service import subtree_in, unit_parents
-from server.deps import RuntimeDep, SessionDep
+from server.deps import SessionDep
 from server.evidence.service import evidence_of_updates
-from server.pages.deps import PageForm, PageRoute, PageUser
+from server.pages.deps import PageRoute, PageUser
 from server.pages.render import render
 from server.projects import responses
 from server.projects.boards import check_board_access
 from server.projects.models import CommentCreate, ReactionSet
-from server.projects.pages import posted_with_back
+from server.projects.pages import SentForm
 from server.projects.views import evidence_names, feed_responses, home_responses
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -76,46 +76,35 @@ async def my_responses(request: Request, session: SessionDep, user: PageUser) ->
 
 
 @router.post("/updates/{update_id}/seen")
-async def mark_seen(
-    request: Request, update_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser, form: PageForm
-) -> Response:
-    page = posted_with_back(request, session, runtime, user, form, f"seen-{update_id}")
-    return await page.run(
-        lambda: responses.mark_seen(session, by=user, update_id=update_id),
-        lambda _: page.back,
-        shown=(403, 409, 422),
+async def mark_seen(update_id: int, sent: SentForm) -> Response:
+    return await sent.run_and_go_back(
+        f"seen-{update_id}", lambda: responses.mark_seen(sent.session, by=sent.user, update_id=update_id)
     )
 
 
 @router.post("/updates/{update_id}/reaction")
-async def react(
-    request: Request, update_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser, form: PageForm
-) -> Response:
+async def react(update_id: int, sent: SentForm) -> Response:
     """`reaction` is one of the reactions, or empty to take one's reaction away (the page sends it empty
     from the button of the reaction one already gave)."""
-    page = posted_with_back(request, session, runtime, user, form, f"react-{update_id}")
-    chosen = form.text("reaction")
-    return await page.run(
+    chosen = sent.form.text("reaction")
+    return await sent.run_and_go_back(
+        f"react-{update_id}",
         lambda: responses.react(
-            session,
-            by=user,
+            sent.session,
+            by=sent.user,
             update_id=update_id,
             reaction=ReactionSet.model_validate({"reaction": chosen}).reaction if chosen else None,
         ),
-        lambda _: page.back,
-        shown=(403, 409, 422),
     )
 
 
 @router.post("/updates/{update_id}/comments")
-async def comment(
-    request: Request, update_id: int, session: SessionDep, runtime: RuntimeDep, user: PageUser, form: PageForm
-) -> Response:
-    page = posted_with_back(request, session, runtime, user, form, f"comment-{update_id}", "text")
-    return await page.run(
+async def comment(update_id: int, sent: SentForm) -> Response:
+    text = sent.form.text("text")
+    return await sent.run_and_go_back(
+        f"comment-{update_id}",
         lambda: responses.comment(
-            session, by=user, update_id=update_id, data=CommentCreate(text=form.text("text"))
+            sent.session, by=sent.user, update_id=update_id, data=CommentCreate(text=text)
         ),
-        lambda _: page.back,
-        shown=(403, 409, 422),
+        "text",
     )
