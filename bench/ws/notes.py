@@ -61,15 +61,15 @@ per idle board (4-6x), 60 posts/s sustainable at N=100 (6%), 68 posts/s with no 
    dependencies are `async def`. The busiest route is matched first. uvicorn's access log is off unless
    PANTAU_ACCESS_LOG asks for it (~4% of a post). Python calls per post 8,967 -> 3,797 on SQLite, 12,176 ->
    6,443 on PostgreSQL; CPU per post -58% and -52% (`python -m bench.ws post-cost`, bench/RESULTS.md
-   "post-cost"); 269 -> 402 posts/s with no boards.
+   "post-cost"); 269 -> 402-430 posts/s with no boards.
 
 **Latency at N=1,000.** The floor's latency is almost all fan-out and the loader reading 1,000 messages;
 Pantau's adds a durable, authorised write before its event exists and an event four times the size (the API's
 progress.posted carries the whole project), so the ratio depends on how cheap this machine's sends are. Before
 issue 16 four full runs gave 1.40x, 1.64x, 1.40x and 1.77x; the target is now the median of three runs of the
-phase on fresh servers (`--p99-runs`): 1.39x and 1.34x on 2026-12-06 morning, 1.43x in the run above
-(20.7-23.0 ms against the floor's 14.5-15.7 ms; the faster the machine's sends, the more the post's own ~2.5 ms
-weighs).
+phase on fresh servers (`--p99-runs`): 1.39x and 1.34x on 2026-12-06 morning, then 1.43x and, in the run
+above, 1.31x (its runs 1.54x, 1.31x and 1.07x: 20.0-23.1 ms against the floor's 15.0-18.7 ms; the faster the
+machine's sends, the more the post's own ~2.3 ms weighs).
 
 **The sustainable rate at N=100.** Since issue 16 the target is 40% of the stack reference's rate measured in
 the same run. The stack reference (`stack`, bench/ws/stack.py) is the least an app on the decided stack can do
