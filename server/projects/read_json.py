@@ -17,7 +17,7 @@ from server.projects.health import project_health
 from server.projects.models import MilestoneStatus, Project
 
 # Pydantic's own datetime encoding ("...Z"), so the JSON-ready dicts match the models' dumps exactly.
-_DATETIME: TypeAdapter[Any] = TypeAdapter(datetime | None)  # type: ignore[arg-type]  # a union, which mypy reads as a class
+_DATETIME = TypeAdapter(datetime | None)
 
 
 def milestone_fields(
