@@ -29,7 +29,14 @@ async def behind_nginx(tmp_path: Path):
     if not Path(NGINX).exists():
         pytest.fail(f"nginx is not installed at {NGINX}: this test needs it (apt-get install -y nginx)")
     with postgres_database() as url:
-        env = app_env(url, REDIS_URL, redis_prefix(), PANTAU_BOOTSTRAP_ADMIN="admin:admin-password")
+        # With their access logs, which show that nginx spread the posts over both processes.
+        env = app_env(
+            url,
+            REDIS_URL,
+            redis_prefix(),
+            PANTAU_BOOTSTRAP_ADMIN="admin:admin-password",
+            PANTAU_ACCESS_LOG="true",
+        )
         apps = [AppProcess(env, free_port()), AppProcess(env, free_port())]
         nginx = NginxProcess(tmp_path / "nginx", free_port(), [app.address for app in apps])
         try:
