@@ -27,9 +27,9 @@ def runtime_of(request: Request) -> Runtime:
 
 
 # Dependencies are `async def` even when they never wait: FastAPI runs a plain `def` dependency in a
-# worker thread, a hop that cost every request ~10% of a progress post (bench/PROFILE-post.md). The
-# session and the signed-in user, which every request solves, read the runtime with `runtime_of`: a
-# dependency fewer to solve per request.
+# worker thread, a hop (a queue, a thread wake-up, the loop's wake-up) on every request that used it
+# (bench/PROFILE-post.md). The session and the signed-in user, which every request solves, read the
+# runtime with `runtime_of`: a dependency fewer to solve per request.
 async def get_runtime(request: Request) -> Runtime:
     return runtime_of(request)
 
