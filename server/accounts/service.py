@@ -42,7 +42,7 @@ async def list_units(session: AsyncSession) -> list[Unit]:
 PARENTS_KEY = "unit_parents"
 _USER_BY_ID = select(User).where(col(User.id) == bindparam("user_id"))
 # Read by every post (which boards get its event): table columns, so that it runs as Core.
-_UNIT_TREE = select(table_of(Unit).c.id, table_of(Unit).c.parent_id)
+_UNIT_TREE = select(*table_of(Unit).c["id", "parent_id"])
 
 
 async def unit_parents(session: AsyncSession) -> dict[int, int | None]:

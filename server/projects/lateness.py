@@ -22,8 +22,8 @@ from server.projects.models import Milestone, MilestoneDueDate, MilestoneStatus
 _ALWAYS = date.min
 
 # The schedules of the open milestones that ever had a due date before `:lateness_today`, of table columns
-# so that it runs as Core; `open_schedules` adds which milestones. Every event a
-# post sends counts its project's lateness, so the post's statement is built once (server/projects/reads.py).
+# so that it runs as Core; `open_schedules` adds which milestones. Every event a post sends counts its
+# project's lateness, so the post's statement is built once (server/projects/reads.py).
 _DUE_DATE = table_of(MilestoneDueDate).c
 _MILESTONE = table_of(Milestone).c
 _EVER_DUE = select(_DUE_DATE.milestone_id).where(_DUE_DATE.due_date < bindparam("lateness_today"))
